@@ -1,0 +1,144 @@
+import ServiceContextModule
+import Synchronization
+
+/// A request-scoped, **mutable** key/value scope that follows async calls (grest-ts `GGContext`).
+///
+/// A scope is bound to a task with `run`; ``ContextKey`` accessors then read and write ``current``.
+/// A child scope sees its parents' values and may override them without touching the parents.
+/// Values can be set after the scope has started (middleware fills it, handlers read it), which is why
+/// this is a reference type rather than an immutable task-local value or `ServiceContext`.
+///
+/// ```swift
+/// try await Context.withNew(name: "request", strict: true) {
+///     try requestID.set("req-123")
+///     try await handle()   // reads requestID.get()
+/// }
+/// ```
+public final class Context: Sendable {
+    /// The scope bound to the running task, if any (grest-ts `GGContextStore.tryGetContext()`).
+    ///
+    /// Child tasks (task groups, `async let`, `Task { }`) inherit it; `Task.detached` does not.
+    @TaskLocal public static var current: Context?
+
+    /// A name for debugging.
+    public let name: String
+    /// The scope whose values this one inherits.
+    public let parent: Context?
+    /// Whether a second write of a non-mutable key at this level throws ``ContextError/alreadySet(key:)``.
+    /// Server request scopes are strict.
+    public let isStrict: Bool
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    /// One stored value, with its export text and service-context bridge rendered at write time.
+    struct Entry: Sendable {
+        let value: any Sendable
+        let exported: (label: String, text: String)?
+        let bridge: (@Sendable (inout ServiceContext) -> Void)?
+    }
+
+    /// Creates an unbound scope; bind it with `run`.
+    /// - Parameters:
+    ///   - name: A name for debugging.
+    ///   - parent: The scope to inherit values from.
+    ///   - strict: Reject a second write of a non-mutable key at this level.
+    public init(name: String, parent: Context? = nil, strict: Bool = false) {
+        self.name = name
+        self.parent = parent
+        self.isStrict = strict
+    }
+
+    /// The value for `key` at this level, else in the parents; `nil` when none holds one.
+    ///
+    /// Unlike ``ContextKey/get()`` this ignores the key's default, and works on a scope that isn't bound.
+    /// A stored value of another type than `Value` (two keys sharing a name) counts as absent.
+    public func get<Value>(_ key: ContextKey<Value>) -> Value? {
+        var scope: Context? = self
+        while let level = scope {
+            if let value = level.entries.withLock({ $0[key.name]?.value }) as? Value {
+                return value
+            }
+            scope = level.parent
+        }
+        return nil
+    }
+
+    /// Whether this level or a parent holds a value for `key`.
+    public func has<Value>(_ key: ContextKey<Value>) -> Bool {
+        var scope: Context? = self
+        while let level = scope {
+            if level.entries.withLock({ $0[key.name] != nil }) {
+                return true
+            }
+            scope = level.parent
+        }
+        return false
+    }
+
+    /// Writes `value` for `key` at this level.
+    /// - Throws: ``ContextError/alreadySet(key:)`` when this scope is strict, the key is not mutable and this level
+    ///   already holds a value.
+    public func set<Value>(_ key: ContextKey<Value>, _ value: Value) throws(ContextError) {
+        // Render outside the lock: `render` is caller code.
+        let entry = key.entry(for: value)
+        try entries.withLock { (entries) throws(ContextError) in
+            if isStrict, !key.isMutable, entries[key.name] != nil {
+                throw .alreadySet(key: key.name)
+            }
+            entries[key.name] = entry
+        }
+    }
+
+    /// Removes the value for `key` at this level only; a parent's value shows again.
+    public func delete<Value>(_ key: ContextKey<Value>) {
+        _ = entries.withLock { $0.removeValue(forKey: key.name) }
+    }
+
+    /// Removes every value at this level.
+    public func reset() {
+        entries.withLock { $0.removeAll() }
+    }
+
+    /// A new, unbound child of this scope (grest-ts `GGContextStore.branch`).
+    ///
+    /// Use it to hand the request's values to work that does not inherit task locals:
+    /// ```swift
+    /// guard let job = Context.current?.branch(name: "audit") else { return }
+    /// Task.detached { await job.run { await audit() } }
+    /// ```
+    public func branch(name: String, strict: Bool = false) -> Context {
+        Context(name: name, parent: self, strict: strict)
+    }
+
+    /// The value for `key` in the chain, or `make()` stored at this level, atomically for this level.
+    func value<Value>(for key: ContextKey<Value>, orInsert make: () -> Value) -> Value {
+        if let found = get(key) {
+            return found
+        }
+        return entries.withLock { entries in
+            // Checked again under the lock: another task may have inserted since `get`.
+            if let existing = entries[key.name]?.value as? Value {
+                return existing
+            }
+            let created = make()
+            entries[key.name] = key.entry(for: created)
+            return created
+        }
+    }
+
+    /// The scopes from the root down to this one, so a merge lets children override parents.
+    var lineage: [Context] {
+        var chain: [Context] = []
+        var scope: Context? = self
+        while let level = scope {
+            chain.append(level)
+            scope = level.parent
+        }
+        return chain.reversed()
+    }
+
+    /// A copy of this level's entries.
+    var entriesSnapshot: [String: Entry] {
+        entries.withLock { $0 }
+    }
+}

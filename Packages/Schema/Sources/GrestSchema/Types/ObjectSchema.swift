@@ -1,0 +1,130 @@
+/// One property of a typed object schema: its JSON name, where the value lives in the Swift type, and its schema.
+public struct Field<Root, Value: Sendable>: Sendable {
+    public let name: String
+    let keyPath: KeyPath<Root, Value> & Sendable
+    let schema: Schema<Value>
+    /// `"name":` pre-encoded, so writing a key is one copy.
+    let keyBytes: [UInt8]
+
+    init(name: String, keyPath: KeyPath<Root, Value> & Sendable, schema: Schema<Value>) {
+        self.name = name
+        self.keyPath = keyPath
+        self.schema = schema
+        var writer = JSONWriter(reservingCapacity: name.utf8.count + 3)
+        writer.writeKey(name)
+        self.keyBytes = writer.bytes
+    }
+}
+
+/// A property of a typed object: `field("text", \.text, IsString.nonEmpty)`.
+public func field<Root, Value>(_ name: String, _ keyPath: KeyPath<Root, Value> & Sendable, _ schema: some SchemaConvertible<Value>) -> Field<Root, Value> {
+    Field(name: name, keyPath: keyPath, schema: schema.schema)
+}
+
+/// A JSON object read into a Swift type through its initializer.
+///
+/// ```swift
+/// struct Message: Sendable { var id: String; var text: String }
+/// let IsMessage = IsObject(Message.init, field("id", \.id, IsString), field("text", \.text, IsString.nonEmpty))
+/// ```
+///
+/// Unknown keys are ignored when reading and never written; an absent `orUndefined` field is left out.
+/// Every field is checked, so ten bad fields give ten issues with their paths.
+public struct ObjectSchema<Root: Sendable>: SchemaConvertible {
+    public let schema: Schema<Root>
+    /// The property names, in declaration order.
+    public let fieldNames: [String]
+}
+
+/// Builds a typed object schema from an initializer and one field per initializer parameter, in order.
+public func IsObject<Root: Sendable, each Value: Sendable>(
+    _ initializer: @escaping @Sendable (repeat each Value) -> Root,
+    _ fields: repeat Field<Root, each Value>
+) -> ObjectSchema<Root> {
+    var names: [String] = []
+    var properties: [SchemaDescription.Property] = []
+    for field in repeat each fields {
+        names.append(field.name)
+        properties.append(.init(name: field.name, schema: field.schema.description, isRequired: !field.schema.description.isOptional))
+    }
+    let lookup = FieldLookup(names)
+    let count = names.count
+    let schema = Schema<Root>(
+        description: SchemaDescription(.object(properties: properties)),
+        parse: { value, context in
+            guard let value = requirePresent(value, &context) else { return nil }
+            guard case .object(let object) = value else {
+                context.report(.objectType, value: value)
+                return nil
+            }
+            return withUnsafeTemporaryAllocation(of: JSONValue?.self, capacity: count) { slots -> Root? in
+                slots.initialize(repeating: nil)
+                defer { slots.deinitialize() }
+                for member in object.members {
+                    if let index = lookup.index(of: member.key) { slots[index] = member.value }
+                }
+                var index = 0
+                var failed = false
+                func read<V>(_ field: Field<Root, V>, _ context: inout ParseContext) -> V? {
+                    defer { index += 1 }
+                    if failed && !context.recordsIssues { return nil }
+                    context.push(key: field.name)
+                    defer { context.pop() }
+                    let parsed = field.schema.parseFunction(slots[index], &context)
+                    if parsed == nil { failed = true }
+                    return parsed
+                }
+                let parsed = (repeat read(each fields, &context))
+                if failed { return nil }
+                return initializer(repeat (each parsed)!)
+            }
+        },
+        write: { root, writer, context in
+            writer.writeRaw(UInt8(ascii: "{"))
+            var first = true
+            func write<V>(_ field: Field<Root, V>, _ writer: inout JSONWriter, _ context: inout ParseContext) {
+                let value = root[keyPath: field.keyPath]
+                if let absent = field.schema.absentCheck, absent(value) { return }
+                if !first { writer.writeRaw(UInt8(ascii: ",")) }
+                first = false
+                writer.writeRaw(field.keyBytes)
+                context.push(key: field.name)
+                field.schema.writeFunction(value, &writer, &context)
+                context.pop()
+            }
+            repeat write(each fields, &writer, &context)
+            writer.writeRaw(UInt8(ascii: "}"))
+        },
+        encode: { root in
+            var object = JSONObject(minimumCapacity: count)
+            for field in repeat each fields {
+                let value = root[keyPath: field.keyPath]
+                if let absent = field.schema.absentCheck, absent(value) { continue }
+                object.append(field.name, field.schema.encodeFunction(value))
+            }
+            return .object(object)
+        }
+    )
+    return ObjectSchema(schema: schema, fieldNames: names)
+}
+
+/// Maps a key to its field index: a linear scan for small objects (short keys compare in a word or two),
+/// a hash table for large ones.
+struct FieldLookup: Sendable {
+    let names: [String]
+    let table: [String: Int]?
+
+    init(_ names: [String]) {
+        self.names = names
+        var table: [String: Int] = [:]
+        for (index, name) in names.enumerated() where table[name] == nil { table[name] = index }
+        self.table = names.count > 8 ? table : nil
+    }
+
+    @inline(__always)
+    func index(of key: String) -> Int? {
+        if let table { return table[key] }
+        for index in names.indices where names[index] == key { return index }
+        return nil
+    }
+}
