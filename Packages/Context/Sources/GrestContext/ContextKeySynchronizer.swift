@@ -55,7 +55,10 @@ public actor ContextKeySynchronizer {
             controllers[key.name] = current
         }
         waiters[key.name, default: 0] += 1
-        defer { waiters[key.name, default: 1] -= 1 }
+        defer {
+            waiters[key.name, default: 1] -= 1
+            if waiters[key.name] == 0 { waiters[key.name] = nil }
+        }
         try await recover.value
     }
 
