@@ -3,6 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "grest-schema",
+    // `Synchronization.Mutex` needs the Swift 6 runtime: macOS 15 / iOS 18 and friends. Linux has no floor.
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
         .library(name: "GrestSchema", targets: ["GrestSchema"])
     ],
@@ -16,8 +18,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GrestSchemaTests",
-            dependencies: ["GrestSchema"],
-            resources: []
+            dependencies: ["GrestSchema", .product(name: "Tagged", package: "swift-tagged")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,60 @@
+# Grest Swift — one entry point for building, testing, running and measuring the monorepo.
+# Every target first runs Scripts/bootstrap, which installs missing machine packages (idempotent).
+
+SWIFT ?= swift
+PACKAGES := Schema Context $(notdir $(wildcard Packages/Http Packages/WebSocket Packages/Metrics Packages/Discovery Packages/TestKit))
+
+.PHONY: all bootstrap build test test-packages check-standalone run bench bench-schema bench-http bench-ws conformance \
+        conformance-json conformance-autobahn format lint clean
+
+all: build
+
+bootstrap:
+	@bash Scripts/bootstrap
+
+build: bootstrap
+	$(SWIFT) build
+
+# All tests of every package, compiled in one graph by the root development manifest.
+test: bootstrap
+	$(SWIFT) test --parallel --num-workers 2
+
+# Each package alone, as an adopter would depend on it (selective adoption).
+check-standalone: bootstrap
+	@set -e; for p in $(PACKAGES); do \
+	  echo "== Packages/$$p (standalone)"; \
+	  $(SWIFT) build --package-path Packages/$$p --scratch-path .build-standalone/$$p; \
+	done
+
+# The main job: the runnable demo.
+run: bootstrap
+	$(SWIFT) run --package-path Examples --scratch-path .build-examples grest-schema-demo
+
+bench: bench-schema $(if $(wildcard Scripts/bench-http.sh),bench-http) $(if $(wildcard Scripts/bench-ws.sh),bench-ws)
+
+bench-schema: bootstrap
+	$(SWIFT) run -c release --package-path Benchmarks/Schema --scratch-path .build-bench-schema grest-schema-bench
+
+bench-http: bootstrap
+	bash Scripts/bench-http.sh
+
+bench-ws: bootstrap
+	bash Scripts/bench-ws.sh
+
+# Outside judges: JSONTestSuite (318 cases) and, once the WebSocket transport lands, Autobahn in both roles.
+conformance: conformance-json $(if $(wildcard Scripts/conformance-autobahn.sh),conformance-autobahn)
+
+conformance-json: bootstrap
+	$(SWIFT) test --filter JSONTestSuite
+
+conformance-autobahn: bootstrap
+	bash Scripts/conformance-autobahn.sh
+
+format:
+	$(SWIFT) format --in-place --recursive --configuration .swift-format Packages Examples Benchmarks
+
+lint:
+	$(SWIFT) format lint --recursive --configuration .swift-format Packages Examples Benchmarks
+
+clean:
+	rm -rf .build .build-* Packages/*/.build Packages/*/.build-* Examples/.build Benchmarks/*/.build
