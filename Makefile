@@ -17,7 +17,7 @@ build: bootstrap
 
 # All tests of every package, compiled in one graph by the root development manifest.
 test: bootstrap
-	$(SWIFT) test --parallel --num-workers 2
+	$(SWIFT) test
 
 # Each package alone, as an adopter would depend on it (selective adoption).
 check-standalone: bootstrap
@@ -33,7 +33,7 @@ run: bootstrap
 bench: bench-schema $(if $(wildcard Scripts/bench-http.sh),bench-http) $(if $(wildcard Scripts/bench-ws.sh),bench-ws)
 
 bench-schema: bootstrap
-	$(SWIFT) run -c release --package-path Benchmarks/Schema --scratch-path .build-bench-schema grest-schema-bench
+	$(SWIFT) run -c release --package-path Benchmarks/SchemaBench --scratch-path .build-bench-schema grest-schema-bench
 
 bench-http: bootstrap
 	bash Scripts/bench-http.sh
