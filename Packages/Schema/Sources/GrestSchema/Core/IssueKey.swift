@@ -16,7 +16,7 @@ public struct IssueKey: Sendable, Hashable {
 
         public var description: String {
             switch self {
-            case .duplicateCode(let code): "Issue key '\(code)' is already defined"
+            case .duplicateCode(let code): "Validation error code '\(code)' is already registered"
             }
         }
     }
@@ -54,15 +54,22 @@ public struct IssueKey: Sendable, Hashable {
         IssueKey.render(template, params)
     }
 
+    /// grest-ts `message.replace(/\{(\w+)\}/g, (_, key) => String(params[key] ?? `{${key}}`))`: only word
+    /// characters between the braces form a placeholder, and a missing or `null` param leaves it as it is.
     static func render(_ template: String, _ params: JSONObject) -> String {
         guard template.utf8.contains(UInt8(ascii: "{")), !params.isEmpty else { return template }
         var result = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {
             result += rest[..<open]
-            guard let close = rest[open...].firstIndex(of: "}") else { break }
-            let name = String(rest[rest.index(after: open)..<close])
-            if let value = params[name] {
+            let afterOpen = rest.index(after: open)
+            guard let close = rest[afterOpen...].firstIndex(where: { !isWordCharacter($0) }), rest[close] == "}", close > afterOpen else {
+                // Not a placeholder: keep the brace and scan on from the next character.
+                result += "{"
+                rest = rest[afterOpen...]
+                continue
+            }
+            if let value = params[String(rest[afterOpen..<close])], !value.isNull {
                 result += IssueKey.display(value)
             } else {
                 result += rest[open...close]
@@ -73,11 +80,19 @@ public struct IssueKey: Sendable, Hashable {
         return result
     }
 
-    /// How a parameter value reads inside a message: strings bare, numbers as JavaScript prints them.
+    /// `\w`: ASCII letters, digits and `_`.
+    private static func isWordCharacter(_ character: Character) -> Bool {
+        guard let ascii = character.asciiValue else { return false }
+        return ascii == UInt8(ascii: "_") || (ascii >= UInt8(ascii: "0") && ascii <= UInt8(ascii: "9"))
+            || (ascii | 0x20 >= UInt8(ascii: "a") && ascii | 0x20 <= UInt8(ascii: "z"))
+    }
+
+    /// How a parameter value reads inside a message (JavaScript `String(value)`): strings bare, numbers as
+    /// JavaScript prints them, arrays joined with `,`.
     static func display(_ value: JSONValue) -> String {
         switch value {
         case .string(let string): return string
-        case .array(let items): return items.map(display).joined(separator: ", ")
+        case .array(let items): return items.map(display).joined(separator: ",")
         default: return value.jsonString
         }
     }

@@ -53,6 +53,8 @@ enum JavaScriptNumber {
 
     /// `String(number)` as JavaScript prints it (`1`, `1.5`, `1e+21`).
     static func format(_ value: Double) -> String {
+        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
+        if value.isNaN { return "NaN" }
         var writer = JSONWriter(reservingCapacity: 24)
         writer.writeNumber(value)
         return String(decoding: writer.bytes, as: UTF8.self)

@@ -7,6 +7,8 @@ public struct ParseContext: Sendable {
     public let coerce: Bool
     /// Whether issues are recorded; `false` for pure checks (`is`), which only need pass or fail.
     public let recordsIssues: Bool
+    /// Whether this is an exact check (grest-ts `is`): input a `trim` schema would have to trim is rejected.
+    var rejectsUntrimmed = false
     /// The issues found so far.
     public private(set) var issues: [Issue] = []
     @usableFromInline var segments: [Segment] = []
@@ -22,6 +24,13 @@ public struct ParseContext: Sendable {
         self.coerce = coerce
         self.recordsIssues = recordsIssues
     }
+
+    /// The deepest nesting a recursive schema follows: JSONParser's default `maxDepth`. A deeper value (only
+    /// possible when built in code) is reported instead of overflowing the stack.
+    static let maxDepth = 512
+
+    /// How deep the value being visited is nested (one level per object key or array index).
+    var depth: Int { segments.count }
 
     /// The dotted path of the value being visited (`items.1.id`; `""` at the root).
     public var path: String {
@@ -93,13 +102,12 @@ public struct ParseContext: Sendable {
 
     /// A context for a nested trial parse (union variants) that shares mode and path but not issues.
     func trial() -> ParseContext {
-        var copy = ParseContext(coerce: coerce, recordsIssues: false)
-        copy.segments = segments
-        return copy
+        trial(coerce: coerce, rejectsUntrimmed: rejectsUntrimmed)
     }
 
-    func trial(coerce: Bool) -> ParseContext {
+    func trial(coerce: Bool, rejectsUntrimmed: Bool) -> ParseContext {
         var copy = ParseContext(coerce: coerce, recordsIssues: false)
+        copy.rejectsUntrimmed = rejectsUntrimmed
         copy.segments = segments
         return copy
     }

@@ -5,11 +5,15 @@ extension SchemaConvertible {
     /// A `null` still gives `required` (use ``orNull`` or ``orNullish`` for that).
     public var orUndefined: Schema<Output?> {
         let base = schema
+        // grest-ts applies a default before looking at optional/nullable: `IsInt.default(5).orUndefined` gives 5
+        // when coercing an absent value.
+        let hasDefault = base.description.defaultValue != nil
         var description = base.description
         description.isOptional = true
         return Schema<Output?>(
             description: description,
             parse: { value, context in
+                if hasDefault, context.coerce, value == nil || value == .null { return base.parseFunction(value, &context).map { .some($0) } }
                 guard let value else { return .some(nil) }
                 return base.parseFunction(value, &context).map { .some($0) }
             },
@@ -24,11 +28,13 @@ extension SchemaConvertible {
     /// Also accepts `null`, written back as `null`. An absent value still gives `required`.
     public var orNull: Schema<Output?> {
         let base = schema
+        let hasDefault = base.description.defaultValue != nil  // see `orUndefined`
         var description = base.description
         description.isNullable = true
         return Schema<Output?>(
             description: description,
             parse: { value, context in
+                if hasDefault, context.coerce, value == nil || value == .null { return base.parseFunction(value, &context).map { .some($0) } }
                 if case .null? = value { return .some(nil) }
                 return base.parseFunction(value, &context).map { .some($0) }
             },
@@ -42,12 +48,14 @@ extension SchemaConvertible {
     /// Accepts both `null` and an absent value (grest-ts `.orUndefined.orNull`); `nil` is left out of objects.
     public var orNullish: Schema<Output?> {
         let base = schema
+        let hasDefault = base.description.defaultValue != nil  // see `orUndefined`
         var description = base.description
         description.isNullable = true
         description.isOptional = true
         return Schema<Output?>(
             description: description,
             parse: { value, context in
+                if hasDefault, context.coerce, value == nil || value == .null { return base.parseFunction(value, &context).map { .some($0) } }
                 guard let value, !value.isNull else { return .some(nil) }
                 return base.parseFunction(value, &context).map { .some($0) }
             },
@@ -194,6 +202,10 @@ extension SchemaConvertible {
 extension Schema {
     /// A schema that refers to itself, for trees and linked structures.
     ///
+    /// Values nested deeper than 512 levels (JSONParser's default limit; only reachable with values built in
+    /// code) are reported as `invalid.json` when parsed or written rather than recursed into. `encode` does not
+    /// check depth.
+    ///
     /// ```swift
     /// let IsNode: Schema<Node> = .recursive("Node") { node in
     ///     IsObject(Node.init, field("name", \.name, IsString), field("children", \.children, IsArray(node))).schema
@@ -201,10 +213,26 @@ extension Schema {
     /// ```
     public static func recursive(_ name: String, _ build: (Schema<Output>) -> Schema<Output>) -> Schema<Output> {
         let box = RecursiveSchemaBox<Output>()
+        // The only way to nest without bound: past `ParseContext.maxDepth` levels the value is reported as
+        // `invalid.json` (as JSONParser reports over-deep text) instead of overflowing the stack.
+        let tooDeep: JSONObject = ["reason": .string("Nesting deeper than \(ParseContext.maxDepth) levels")]
         let reference = Schema(
             description: SchemaDescription(.reference(name)),
-            parse: { value, context in box.schema!.parseFunction(value, &context) },
-            write: { value, writer, context in box.schema!.writeFunction(value, &writer, &context) },
+            parse: { value, context in
+                guard context.depth <= ParseContext.maxDepth else {
+                    context.report(.json, params: tooDeep)
+                    return nil
+                }
+                return box.schema!.parseFunction(value, &context)
+            },
+            write: { value, writer, context in
+                guard context.depth <= ParseContext.maxDepth else {
+                    context.report(.json, params: tooDeep)
+                    writer.writeNull()
+                    return
+                }
+                box.schema!.writeFunction(value, &writer, &context)
+            },
             encode: { value in box.schema!.encodeFunction(value) }
         )
         let built = build(reference)

@@ -73,6 +73,7 @@ public struct Schema<Output: Sendable>: Sendable {
     /// Whether `value` is valid as it is (no coercion; extra object keys are allowed).
     public func `is`(_ value: JSONValue?) -> Bool {
         var context = ParseContext(coerce: false, recordsIssues: false)
+        context.rejectsUntrimmed = true
         return parseFunction(value, &context) != nil && !context.hasIssues
     }
 

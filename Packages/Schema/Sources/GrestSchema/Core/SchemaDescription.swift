@@ -25,6 +25,12 @@ public struct SchemaDescription: Sendable, Hashable {
         public var name: String
         public var schema: SchemaDescription
         public var isRequired: Bool
+
+        public init(name: String, schema: SchemaDescription, isRequired: Bool) {
+            self.name = name
+            self.schema = schema
+            self.isRequired = isRequired
+        }
     }
 
     /// Documentation attached with `.docs(...)` or `.brand(...)`.

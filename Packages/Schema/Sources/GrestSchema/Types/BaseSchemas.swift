@@ -1,5 +1,5 @@
 /// Reports `required` for an absent or `null` value and returns `nil`; otherwise returns the value.
-@inline(__always)
+@inlinable @inline(__always)
 func requirePresent(_ value: JSONValue?, _ context: inout ParseContext) -> JSONValue? {
     guard let value, !value.isNull else {
         context.report(.required, value: value)

@@ -16,10 +16,17 @@ public struct DynamicObjectSchema: SchemaConvertible {
         merge(DynamicObjectSchema(more.map { (name: $0.key, schema: eraseExistential($0.value)) }))
     }
 
-    /// Adds or replaces properties with those of `other` (`other` wins).
+    /// Adds or replaces properties with those of `other` (`other` wins). Like `{...shape, ...other}`, a replaced
+    /// property keeps its position; new ones are appended.
     public func merge(_ other: DynamicObjectSchema) -> DynamicObjectSchema {
-        var result = shape.filter { entry in !other.shape.contains { $0.name == entry.name } }
-        result.append(contentsOf: other.shape)
+        var result = shape
+        for entry in other.shape {
+            if let index = result.firstIndex(where: { $0.name == entry.name }) {
+                result[index] = entry
+            } else {
+                result.append(entry)
+            }
+        }
         return DynamicObjectSchema(result)
     }
 

@@ -6,16 +6,24 @@ struct NumberRules: Sendable, Hashable {
     var isInteger = false
 
     func tightened(min newMin: Double) -> NumberRules {
-        if let min, newMin < min { preconditionFailure("Cannot lower min from \(JavaScriptNumber.format(min)) to \(JavaScriptNumber.format(newMin))") }
-        if let max, newMin > max { preconditionFailure("Invalid range: min \(JavaScriptNumber.format(newMin)) > max \(JavaScriptNumber.format(max))") }
+        if let min, newMin < min {
+            preconditionFailure("Cannot lower min from \(JavaScriptNumber.format(min)) to \(JavaScriptNumber.format(newMin))")
+        }
+        if let max, newMin > max {
+            preconditionFailure("Invalid range: min \(JavaScriptNumber.format(newMin)) > max \(JavaScriptNumber.format(max))")
+        }
         var copy = self
         copy.min = newMin
         return copy
     }
 
     func tightened(max newMax: Double) -> NumberRules {
-        if let max, newMax > max { preconditionFailure("Cannot raise max from \(JavaScriptNumber.format(max)) to \(JavaScriptNumber.format(newMax))") }
-        if let min, min > newMax { preconditionFailure("Invalid range: min \(JavaScriptNumber.format(min)) > max \(JavaScriptNumber.format(newMax))") }
+        if let max, newMax > max {
+            preconditionFailure("Cannot raise max from \(JavaScriptNumber.format(max)) to \(JavaScriptNumber.format(newMax))")
+        }
+        if let min, min > newMax {
+            preconditionFailure("Invalid range: min \(JavaScriptNumber.format(min)) > max \(JavaScriptNumber.format(newMax))")
+        }
         var copy = self
         copy.max = newMax
         return copy
@@ -87,25 +95,34 @@ struct NumberRules: Sendable, Hashable {
         return toPrecision15(rounded * step)
     }
 
-    /// `Math.round`: halves round toward +∞.
+    /// `Math.round`: halves round toward +∞. Computed from the floor, because `value + 0.5` itself rounds
+    /// (0.49999999999999994 + 0.5 == 1, and 2^52 + 1 + 0.5 == 2^52 + 2).
     static func javaScriptRound(_ value: Double) -> Double {
-        (value + 0.5).rounded(.down)
+        let floor = value.rounded(.down)
+        return value - floor >= 0.5 ? floor + 1 : floor
     }
 
-    /// `parseFloat(x.toPrecision(15))`: scaling by an exact power of ten and dividing back gives the
-    /// correctly rounded double of the 15-digit decimal, as parsing it would.
+    /// `parseFloat(x.toPrecision(15))`: the 15 significant digits as an integer `digits` (value × 10^scale,
+    /// rounded), then `digits × 10^-scale` correctly rounded: one exact division while 10^scale is exact in
+    /// binary64, the decimal text parser beyond that.
     static func toPrecision15(_ value: Double) -> Double {
         guard value != 0, value.isFinite else { return value }
         let scale = 14 - Int(abs(value).exponentBase10)
-        if scale >= 0 {
-            guard scale <= 22 else { return value }
+        if scale >= 0 && scale <= 22 {
             let factor = pow10(scale)
             return (value * factor).rounded(.toNearestOrAwayFromZero) / factor
-        } else {
-            guard -scale <= 22 else { return value }
+        }
+        if scale < 0 && scale >= -22 {
             let factor = pow10(-scale)
             return (value / factor).rounded(.toNearestOrAwayFromZero) * factor
         }
+        // 10^|scale| is not exact: scale in two steps (at most a few ulps off, far from the integer rounding).
+        guard abs(scale) - 22 <= 308 else { return value }  // subnormals: fewer than 15 digits anyway
+        let step = pow10(22)
+        let rest = pow10(abs(scale) - 22)
+        let digits = (scale > 0 ? value * step * rest : value / step / rest).rounded(.toNearestOrAwayFromZero)
+        guard digits.isFinite, abs(digits) < 1e16, let result = Double("\(Int64(digits))e\(-scale)") else { return value }
+        return result
     }
 
     /// 10^exponent for 0...22, exact in binary64.

@@ -1,11 +1,12 @@
 /// One property of a typed object schema: its JSON name, where the value lives in the Swift type, and its schema.
 public struct Field<Root, Value: Sendable>: Sendable {
     public let name: String
-    let keyPath: KeyPath<Root, Value> & Sendable
-    let schema: Schema<Value>
+    @usableFromInline let keyPath: KeyPath<Root, Value> & Sendable
+    @usableFromInline let schema: Schema<Value>
     /// `"name":` pre-encoded, so writing a key is one copy.
-    let keyBytes: [UInt8]
+    @usableFromInline let keyBytes: [UInt8]
 
+    @usableFromInline
     init(name: String, keyPath: KeyPath<Root, Value> & Sendable, schema: Schema<Value>) {
         self.name = name
         self.keyPath = keyPath
@@ -17,6 +18,7 @@ public struct Field<Root, Value: Sendable>: Sendable {
 }
 
 /// A property of a typed object: `field("text", \.text, IsString.nonEmpty)`.
+@inlinable
 public func field<Root, Value>(_ name: String, _ keyPath: KeyPath<Root, Value> & Sendable, _ schema: some SchemaConvertible<Value>) -> Field<Root, Value> {
     Field(name: name, keyPath: keyPath, schema: schema.schema)
 }
@@ -34,9 +36,16 @@ public struct ObjectSchema<Root: Sendable>: SchemaConvertible {
     public let schema: Schema<Root>
     /// The property names, in declaration order.
     public let fieldNames: [String]
+
+    @usableFromInline
+    init(schema: Schema<Root>, fieldNames: [String]) {
+        self.schema = schema
+        self.fieldNames = fieldNames
+    }
 }
 
 /// Builds a typed object schema from an initializer and one field per initializer parameter, in order.
+@inlinable
 public func IsObject<Root: Sendable, each Value: Sendable>(
     _ initializer: @escaping @Sendable (repeat each Value) -> Root,
     _ fields: repeat Field<Root, each Value>
@@ -110,10 +119,12 @@ public func IsObject<Root: Sendable, each Value: Sendable>(
 
 /// Maps a key to its field index: a linear scan for small objects (short keys compare in a word or two),
 /// a hash table for large ones.
+@usableFromInline
 struct FieldLookup: Sendable {
-    let names: [String]
-    let table: [String: Int]?
+    @usableFromInline let names: [String]
+    @usableFromInline let table: [String: Int]?
 
+    @usableFromInline
     init(_ names: [String]) {
         self.names = names
         var table: [String: Int] = [:]
@@ -121,7 +132,7 @@ struct FieldLookup: Sendable {
         self.table = names.count > 8 ? table : nil
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func index(of key: String) -> Int? {
         if let table { return table[key] }
         for index in names.indices where names[index] == key { return index }

@@ -37,6 +37,10 @@ public func IsRecord<Key: Hashable & Sendable, Value: Sendable>(
                     context.report(.recordType)
                     continue
                 }
+                context.push(recordKey: name)
+                var keyWriter = JSONWriter(reservingCapacity: 0)
+                keySchema.writeFunction(key, &keyWriter, &context)
+                context.pop()
                 if !first { writer.writeRaw(UInt8(ascii: ",")) }
                 first = false
                 writer.writeKey(name)

@@ -83,7 +83,7 @@ public struct StringSchema: SchemaConvertible {
                 var string: String
                 switch value {
                 case .string(let text): string = text
-                case .number(let number) where context.coerce: string = JavaScriptNumber.format(number)
+                case .number(let number) where context.coerce && !number.isNaN: string = JavaScriptNumber.format(number)
                 case .bool(let flag) where context.coerce: string = flag ? "true" : "false"
                 default:
                     context.report(.stringType, value: value)
@@ -91,7 +91,7 @@ public struct StringSchema: SchemaConvertible {
                 }
                 if rules.trims {
                     let trimmed = JavaScriptString.trim(string)
-                    if !context.recordsIssues && trimmed != string { context.report(.stringType); return nil }
+                    if context.rejectsUntrimmed && trimmed != string { context.report(.stringType); return nil }
                     string = trimmed
                 }
                 return rules.check(string, &context, value) ? string : nil

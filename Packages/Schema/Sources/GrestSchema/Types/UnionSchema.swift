@@ -1,25 +1,33 @@
 /// The first variant that accepts the value (grest-ts `IsUnion`).
 ///
-/// A variant that matches as is wins; otherwise, when coercing, the first variant that matches after
-/// coercion wins (so `IsUnion(IsString.json, IsNumber.json)` keeps `"42"` a string). On failure one
-/// `invalid.union.invalid` is reported at the union's path. Variants share one output type: map each into
-/// an enum case with ``SchemaConvertible/map(_:_:)``, or use ``SchemaConvertible/json`` for dynamic values.
+/// A variant that matches as is wins; otherwise the first variant that matches after cleaning (coercion when
+/// coercing, trimming for `trim` strings) wins, so `IsUnion(IsString.json, IsNumber.json)` keeps `"42"` a
+/// string. On failure one `invalid.union.invalid` is reported at the union's path (`required` when the value is
+/// absent or `null`). Variants share one output type: map each into an enum case with
+/// ``SchemaConvertible/map(_:_:)``, or use ``SchemaConvertible/json`` for dynamic values.
 public func IsUnion<Output>(_ variants: Schema<Output>...) -> Schema<Output> {
     precondition(variants.count >= 2, "IsUnion requires at least two variants")
     return Schema<Output>(
         description: SchemaDescription(.union(variants.map(\.description))),
         parse: { value, context in
+            // 1. A variant that accepts the value exactly as it is (grest-ts `variant.is(v)`).
             for variant in variants {
-                var trial = context.trial(coerce: false)
+                var trial = context.trial(coerce: false, rejectsUntrimmed: true)
                 if let output = variant.parseFunction(value, &trial), !trial.hasIssues { return output }
             }
-            if context.coerce {
+            // 2. The first variant that accepts it once cleaned: coerced when coercing, trimmed by `trim` variants.
+            if context.coerce || !context.rejectsUntrimmed {
                 for variant in variants {
-                    var trial = context.trial(coerce: true)
+                    var trial = context.trial(coerce: context.coerce, rejectsUntrimmed: context.rejectsUntrimmed)
                     if let output = variant.parseFunction(value, &trial), !trial.hasIssues { return output }
                 }
             }
-            context.report(.unionInvalid, value: value)
+            // grest-ts checks presence before the union runs: absent and null are `required`.
+            if value == nil || value == .null {
+                context.report(.required, value: value)
+            } else {
+                context.report(.unionInvalid, value: value)
+            }
             return nil
         },
         write: { value, writer, context in writeFirstMatching(variants, value, &writer, &context) },
