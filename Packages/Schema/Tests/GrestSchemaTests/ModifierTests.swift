@@ -109,9 +109,19 @@ struct ModifierTests {
         }
         #expect(try lowercased.parse("ABC") == "ABC")
         #expect(try lowercased.parse("ABC", coerce: true) == "abc")
-        // Swift decision: the transform receives the raw JSON value, before the built-in coercion (grest-ts runs it
-        // after), so it sees `1` here rather than `"1"`; the built-in coercion then still applies to its result.
-        #expect(try lowercased.parse(1, coerce: true) == "1")
+        // As in grest-ts the transform runs after the built-in coercion: it sees "1", not the number 1.
+        let seen = IsString.coerce { value in
+            guard case .string(let text) = value else { return "not a string" }
+            return .string("<" + text + ">")
+        }
+        #expect(try seen.parse(1, coerce: true) == "<1>")
+        // Never on null or absent values: those still give `required`.
+        let neverNull = IsString.coerce { _ in "filled" }
+        #expect(P.codes(neverNull, .null, coerce: true) == ["required"])
+        #expect(P.codes(neverNull, nil, coerce: true) == ["required"])
+        // Where built-in coercion does not apply, the transform sees the raw value (e.g. "yes" for a boolean).
+        let yes = IsBoolean.coerce { value in value == "yes" ? true : value }
+        #expect(try yes.parse("yes", coerce: true) == true)
     }
 
     @Test func throwingCustomCoercionIsSkipped() throws {

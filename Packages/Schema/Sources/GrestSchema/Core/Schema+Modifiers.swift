@@ -3,6 +3,7 @@ import Tagged
 extension SchemaConvertible {
     /// Also accepts an absent value (JavaScript `undefined`); objects leave the key out when it is `nil`.
     /// A `null` still gives `required` (use ``orNull`` or ``orNullish`` for that).
+    @inlinable
     public var orUndefined: Schema<Output?> {
         let base = schema
         // grest-ts applies a default before looking at optional/nullable: `IsInt.default(5).orUndefined` gives 5
@@ -26,6 +27,7 @@ extension SchemaConvertible {
     }
 
     /// Also accepts `null`, written back as `null`. An absent value still gives `required`.
+    @inlinable
     public var orNull: Schema<Output?> {
         let base = schema
         let hasDefault = base.description.defaultValue != nil  // see `orUndefined`
@@ -46,6 +48,7 @@ extension SchemaConvertible {
     }
 
     /// Accepts both `null` and an absent value (grest-ts `.orUndefined.orNull`); `nil` is left out of objects.
+    @inlinable
     public var orNullish: Schema<Output?> {
         let base = schema
         let hasDefault = base.description.defaultValue != nil  // see `orUndefined`
@@ -69,6 +72,7 @@ extension SchemaConvertible {
 
     /// Replaces a `null` or absent value with `value` — only when coercing, as in grest-ts. The default is
     /// not validated.
+    @inlinable
     public func `default`(_ value: Output) -> Schema<Output> {
         let base = schema
         var description = base.description
@@ -87,6 +91,7 @@ extension SchemaConvertible {
 
     /// Adds a custom check that runs after the type check (and after earlier refinements passed);
     /// a failure reports `issue` without params at the schema's path.
+    @inlinable
     public func refine(_ issue: IssueKey, _ check: @escaping @Sendable (Output) -> Bool) -> Schema<Output> {
         let base = schema
         return Schema(
@@ -110,16 +115,18 @@ extension SchemaConvertible {
         )
     }
 
-    /// Adds a coercion step that runs, only when coercing, on the raw JSON value before the built-in one.
-    /// A transform that throws is skipped, as in grest-ts.
+    /// Adds a coercion step that runs only when coercing, after the built-in one (as in grest-ts): it sees the
+    /// value as built-in coercion left it (or the raw value when that did not apply), never `null` or an
+    /// absent value. A transform that throws is skipped.
     public func coerce(_ transform: @escaping @Sendable (JSONValue) throws -> JSONValue) -> Schema<Output> {
         let base = schema
         return Schema(
             description: base.description,
             parse: { input, context in
-                guard context.coerce, let input, let coerced = try? transform(input) else {
-                    return base.parseFunction(input, &context)
-                }
+                guard context.coerce, let input, !input.isNull else { return base.parseFunction(input, &context) }
+                var trial = context.trial()
+                let cleaned = base.parseFunction(input, &trial).map(base.encodeFunction) ?? input
+                guard let coerced = try? transform(cleaned) else { return base.parseFunction(input, &context) }
                 return base.parseFunction(coerced, &context)
             },
             write: base.writeFunction,
@@ -135,6 +142,7 @@ extension SchemaConvertible {
     /// typealias UserId = Tagged<UserIdTag, String>
     /// let IsUserId = IsString.brand(UserIdTag.self)
     /// ```
+    @inlinable
     public func brand<Tag>(_ tag: Tag.Type, name: String? = nil) -> Schema<Tagged<Tag, Output>> {
         let base = schema
         var description = base.description
@@ -179,6 +187,7 @@ extension SchemaConvertible {
     ///
     /// `backward` returns `nil` when a value does not belong to this schema; writing such a value reports
     /// `invalid.union.invalid`.
+    @inlinable
     public func map<T: Sendable>(
         _ forward: @escaping @Sendable (Output) -> T, _ backward: @escaping @Sendable (T) -> Output?
     ) -> Schema<T> {

@@ -70,7 +70,15 @@ public struct JSONWriter: Sendable {
             writeInt(Int(value))
             return
         }
-        bytes.append(contentsOf: JSONWriter.javaScriptDigits(value).utf8)
+        // Swift's shortest round-trip text equals JavaScript's whenever it has no exponent (Swift switches to
+        // exponent form earlier than JavaScript, never later); only those cases need re-laying out.
+        let text = value.description
+        if !text.utf8.contains(UInt8(ascii: "e")) {
+            // Large integers print as "9007199254740992.0" in Swift, without the fraction in JavaScript.
+            bytes.append(contentsOf: text.hasSuffix(".0") ? text.utf8.dropLast(2) : text.utf8[...])
+        } else {
+            bytes.append(contentsOf: JSONWriter.javaScriptDigits(value).utf8)
+        }
     }
 
     /// `Number.prototype.toString()` for finite values, from Swift's shortest round-trip digits.

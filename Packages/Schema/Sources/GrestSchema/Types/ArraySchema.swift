@@ -2,7 +2,7 @@
 ///
 /// A length violation is reported before, and instead of, element checks (as grest-ts does).
 public struct ArraySchema<Element: Sendable>: SchemaConvertible {
-    let element: Schema<Element>
+    @usableFromInline let element: Schema<Element>
     public private(set) var minLength: Int?
     public private(set) var maxLength: Int?
 
@@ -31,6 +31,7 @@ public struct ArraySchema<Element: Sendable>: SchemaConvertible {
         return minLength(min).maxLength(max)
     }
 
+    @usableFromInline
     func checkLength(_ count: Int, _ context: inout ParseContext, _ value: JSONValue?) -> Bool {
         if let minLength, let maxLength {
             if count < minLength || count > maxLength {
@@ -47,6 +48,7 @@ public struct ArraySchema<Element: Sendable>: SchemaConvertible {
         return true
     }
 
+    @inlinable
     public var schema: Schema<[Element]> {
         let rules = self
         let element = self.element

@@ -1,4 +1,5 @@
 /// Numeric constraints shared by ``NumberSchema`` and ``IntegerSchema`` (grest-ts `IsNumber` rules).
+@usableFromInline
 struct NumberRules: Sendable, Hashable {
     var min: Double?
     var max: Double?
@@ -36,11 +37,13 @@ struct NumberRules: Sendable, Hashable {
         return copy
     }
 
+    @usableFromInline
     var description: SchemaDescription {
         SchemaDescription(.number(integer: isInteger, min: min, max: max, multipleOf: multipleOf))
     }
 
     /// Reads a finite number, coercing strings with JavaScript `Number()` and rounding to `multipleOf`.
+    @usableFromInline
     func read(_ value: JSONValue?, _ context: inout ParseContext) -> Double? {
         guard let value = requirePresent(value, &context) else { return nil }
         var number: Double
@@ -65,6 +68,7 @@ struct NumberRules: Sendable, Hashable {
     }
 
     /// grest-ts order, accumulating: integer, then range (both bounds) or min/max, then multipleOf.
+    @usableFromInline
     func check(_ number: Double, _ context: inout ParseContext, _ value: JSONValue?) -> Bool {
         let before = context.issueCount
         if isInteger && number.rounded(.towardZero) != number { context.report(.numberInteger, value: value) }
@@ -183,8 +187,8 @@ public struct NumberSchema: SchemaConvertible {
 /// Values must be representable: a JSON integer outside the type's range (for `Int`, outside JavaScript's
 /// safe range ±(2^53 − 1)) reports `invalid.number.range`.
 public struct IntegerSchema<Value: FixedWidthInteger & Sendable>: SchemaConvertible {
-    var rules: NumberRules
-    let representable: ClosedRange<Double>
+    @usableFromInline var rules: NumberRules
+    @usableFromInline let representable: ClosedRange<Double>
 
     init(min: Double?, max: Double?) {
         rules = NumberRules(min: min, max: max, isInteger: true)
@@ -208,6 +212,7 @@ public struct IntegerSchema<Value: FixedWidthInteger & Sendable>: SchemaConverti
         return copy
     }
 
+    @inlinable
     public var schema: Schema<Value> {
         let rules = self.rules
         let representable = self.representable

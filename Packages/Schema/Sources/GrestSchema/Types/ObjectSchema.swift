@@ -45,41 +45,35 @@ public struct ObjectSchema<Root: Sendable>: SchemaConvertible {
 }
 
 /// Builds a typed object schema from an initializer and one field per initializer parameter, in order.
+///
+/// Objects with up to 24 fields use fixed-arity overloads (generated in `ObjectSchema+Arities.swift`) that
+/// specialise completely; this parameter-pack form serves larger objects.
 @inlinable
 public func IsObject<Root: Sendable, each Value: Sendable>(
     _ initializer: @escaping @Sendable (repeat each Value) -> Root,
     _ fields: repeat Field<Root, each Value>
 ) -> ObjectSchema<Root> {
-    var names: [String] = []
     var properties: [SchemaDescription.Property] = []
-    for field in repeat each fields {
-        names.append(field.name)
-        properties.append(.init(name: field.name, schema: field.schema.description, isRequired: !field.schema.description.isOptional))
-    }
-    let lookup = FieldLookup(names)
-    let count = names.count
+    for field in repeat each fields { properties.append(field.property) }
+    let plan = ObjectPlan(properties)
+    let count = properties.count
     let schema = Schema<Root>(
-        description: SchemaDescription(.object(properties: properties)),
+        description: plan.description,
         parse: { value, context in
-            guard let value = requirePresent(value, &context) else { return nil }
-            guard case .object(let object) = value else {
-                context.report(.objectType, value: value)
-                return nil
-            }
+            guard let object = plan.members(of: value, &context) else { return nil }
             return withUnsafeTemporaryAllocation(of: JSONValue?.self, capacity: count) { slots -> Root? in
                 slots.initialize(repeating: nil)
                 defer { slots.deinitialize() }
                 for member in object.members {
-                    if let index = lookup.index(of: member.key) { slots[index] = member.value }
+                    if let index = plan.lookup.index(of: member.key) { slots[index] = member.value }
                 }
                 var index = 0
                 var failed = false
-                func read<V>(_ field: Field<Root, V>, _ context: inout ParseContext) -> V? {
+                @inline(__always)
+                func read<V>(_ field: borrowing Field<Root, V>, _ context: inout ParseContext) -> V? {
                     defer { index += 1 }
                     if failed && !context.recordsIssues { return nil }
-                    context.push(key: field.name)
-                    defer { context.pop() }
-                    let parsed = field.schema.parseFunction(slots[index], &context)
+                    let parsed = readField(field, slots[index], &context)
                     if parsed == nil { failed = true }
                     return parsed
                 }
@@ -91,30 +85,81 @@ public func IsObject<Root: Sendable, each Value: Sendable>(
         write: { root, writer, context in
             writer.writeRaw(UInt8(ascii: "{"))
             var first = true
-            func write<V>(_ field: Field<Root, V>, _ writer: inout JSONWriter, _ context: inout ParseContext) {
-                let value = root[keyPath: field.keyPath]
-                if let absent = field.schema.absentCheck, absent(value) { return }
-                if !first { writer.writeRaw(UInt8(ascii: ",")) }
-                first = false
-                writer.writeRaw(field.keyBytes)
-                context.push(key: field.name)
-                field.schema.writeFunction(value, &writer, &context)
-                context.pop()
-            }
-            repeat write(each fields, &writer, &context)
+            repeat writeField(each fields, of: root, first: &first, &writer, &context)
             writer.writeRaw(UInt8(ascii: "}"))
         },
         encode: { root in
             var object = JSONObject(minimumCapacity: count)
-            for field in repeat each fields {
-                let value = root[keyPath: field.keyPath]
-                if let absent = field.schema.absentCheck, absent(value) { continue }
-                object.append(field.name, field.schema.encodeFunction(value))
-            }
+            repeat encodeField(each fields, of: root, into: &object)
             return .object(object)
         }
     )
-    return ObjectSchema(schema: schema, fieldNames: names)
+    return ObjectSchema(schema: schema, fieldNames: plan.names)
+}
+
+extension Field {
+    /// This field in the object's self-description.
+    @inlinable
+    public var property: SchemaDescription.Property {
+        SchemaDescription.Property(name: name, schema: schema.description, isRequired: !schema.description.isOptional)
+    }
+}
+
+/// What every typed object schema shares: names, key lookup, description and the object check.
+@usableFromInline
+struct ObjectPlan: Sendable {
+    @usableFromInline let names: [String]
+    @usableFromInline let lookup: FieldLookup
+    @usableFromInline let description: SchemaDescription
+
+    @usableFromInline
+    init(_ properties: [SchemaDescription.Property]) {
+        names = properties.map(\.name)
+        lookup = FieldLookup(names)
+        description = SchemaDescription(.object(properties: properties))
+    }
+
+    /// The members of an object value; reports `required` or `invalid.object.type` otherwise.
+    @inlinable
+    func members(of value: JSONValue?, _ context: inout ParseContext) -> JSONObject? {
+        guard let value = requirePresent(value, &context) else { return nil }
+        guard case .object(let object) = value else {
+            context.report(.objectType, value: value)
+            return nil
+        }
+        return object
+    }
+}
+
+/// Reads one field's value at its path.
+@inlinable @inline(__always)
+func readField<Root, V>(_ field: borrowing Field<Root, V>, _ value: JSONValue?, _ context: inout ParseContext) -> V? {
+    context.push(key: field.name)
+    defer { context.pop() }
+    return field.schema.parseFunction(value, &context)
+}
+
+/// Writes `"name":value` unless the value is an absent `orUndefined` one.
+@inlinable @inline(__always)
+func writeField<Root, V>(
+    _ field: borrowing Field<Root, V>, of root: Root, first: inout Bool, _ writer: inout JSONWriter, _ context: inout ParseContext
+) {
+    let value = root[keyPath: field.keyPath]
+    if let absent = field.schema.absentCheck, absent(value) { return }
+    if !first { writer.writeRaw(UInt8(ascii: ",")) }
+    first = false
+    writer.writeRaw(field.keyBytes)
+    context.push(key: field.name)
+    field.schema.writeFunction(value, &writer, &context)
+    context.pop()
+}
+
+/// Adds the field's JSON value unless it is absent.
+@inlinable @inline(__always)
+func encodeField<Root, V>(_ field: borrowing Field<Root, V>, of root: Root, into object: inout JSONObject) {
+    let value = root[keyPath: field.keyPath]
+    if let absent = field.schema.absentCheck, absent(value) { return }
+    object.append(field.name, field.schema.encodeFunction(value))
 }
 
 /// Maps a key to its field index: a linear scan for small objects (short keys compare in a word or two),
