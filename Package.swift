@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
         .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Packages/Schema
@@ -39,6 +42,34 @@ let package = Package(
             name: "GrestContextTests",
             dependencies: ["GrestContext"],
             path: "Packages/Context/Tests/GrestContextTests"
+        ),
+        // Packages/Http
+        .target(
+            name: "GrestHTTP",
+            dependencies: [
+                "GrestSchema", "GrestContext",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Packages/Http/Sources/GrestHTTP"
+        ),
+        .testTarget(
+            name: "GrestHTTPTests",
+            dependencies: [
+                "GrestHTTP", "GrestSchema", "GrestContext",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Packages/Http/Tests/GrestHTTPTests"
         ),
     ],
     swiftLanguageModes: [.v6]

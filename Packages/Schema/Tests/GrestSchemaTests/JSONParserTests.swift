@@ -37,12 +37,12 @@ import Testing
         #expect(throws: JSONParseError.self) { _ = try JSONParser(maxDepth: 10).parse(String(repeating: "[", count: 11) + String(repeating: "]", count: 11)) }
     }
 
-    @Test func tenMegabyteString() throws {
+    @Test func twoMegabyteString() throws {
         var bytes: [UInt8] = [UInt8(ascii: "\"")]
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: 10_000_000))
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: 2_000_000))
         bytes.append(UInt8(ascii: "\""))
         let value = try JSONValue(parsing: bytes)
-        #expect(value.stringValue?.utf8.count == 10_000_000)
+        #expect(value.stringValue?.utf8.count == 2_000_000)
     }
 
     @Test func hugeNumbers() throws {

@@ -1,0 +1,37 @@
+public import GrestContext
+public import GrestSchema
+
+/// What the server knows about the request being handled (grest-ts `GG_HTTP_REQUEST`).
+public struct HTTPRequestInfo: Sendable, Hashable {
+    /// The server's local port.
+    public let port: Int
+    /// `GET`, `POST`, …
+    public let method: String
+    /// The request path, without the query.
+    public let path: String
+
+    public init(port: Int, method: String, path: String) {
+        self.port = port
+        self.method = method
+        self.path = path
+    }
+
+    /// The context key holding the current request's info; readable anywhere in the handler's task tree.
+    public static let key = ContextKey<HTTPRequestInfo>("httpRequest", description: "The HTTP request being handled")
+    /// The request's reference (trace id): the caller's `x-request-id` when it is sane, else generated.
+    /// Exported to log metadata as `ref`.
+    public static let ref = ContextKey<String>("requestRef", description: "Request reference / trace id").exported(as: "ref")
+
+    /// The current request's info, if any.
+    public static var current: HTTPRequestInfo? { key.get() }
+}
+
+/// The caller's scopes in the context (grest-ts `GG_PERMISSIONS`): set on every request when a resolver is
+/// wired and resolved an identity, public routes included, for finer checks inside handlers.
+///
+/// ```swift
+/// if PermissionContext.checker.get()?.has("items:admin") == true { … }
+/// ```
+public enum PermissionContext {
+    public static let checker = ContextKey<PermissionChecker>("permissions", description: "The caller's resolved scopes")
+}

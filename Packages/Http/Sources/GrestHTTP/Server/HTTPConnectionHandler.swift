@@ -1,0 +1,282 @@
+import GrestSchema
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// One connection's HTTP/1.1 request loop, on its event loop: routing, limits and timeouts happen here
+/// synchronously; the async part (middleware, gate, handler) runs as a task on the same event loop
+/// (``EventLoopTaskExecutor``), and the reply is written back here. `HTTPServerPipelineHandler` in front
+/// serialises pipelined requests, so there is at most one request in flight per connection.
+final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    /// The handler's name in the pipeline (the upgrader removes it by name).
+    static let name = "grest.http.request"
+
+    /// What the connection is doing.
+    private enum State {
+        /// Waiting for a request head (the idle timeout runs).
+        case idle
+        /// Reading a request body (the read timeout runs).
+        case receiving(Pending)
+        /// The reply is being computed.
+        case processing
+        /// An error reply was sent at the head; the rest is dropped and the connection closes.
+        case rejecting
+        case closed
+    }
+
+    /// A request whose head arrived.
+    private struct Pending {
+        enum Target {
+            case endpoint(RouteEndpoint, parameters: [Substring])
+            case notFound
+            case preflight
+        }
+
+        var head: HTTPRequestHead
+        var path: Substring
+        var query: Substring
+        var target: Target
+        var body: ByteBuffer?
+        var received: Int
+        var limit: Int
+        var started: NIODeadline
+    }
+
+    private let core: ServerCore
+    private let executor: EventLoopTaskExecutor
+    private var state = State.idle
+    private var deadline: NIODeadline?
+    private var isTimerScheduled = false
+    private var localPort = 0
+
+    init(core: ServerCore, executor: EventLoopTaskExecutor) {
+        self.core = core
+        self.executor = executor
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        localPort = context.channel.localAddress?.port ?? 0
+        if context.channel.isActive { arm(.now() + core.limits.idleTimeout, context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(.now() + core.limits.idleTimeout, context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state = .closed
+        deadline = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A refused upgrade is reported here, then the request continues as plain HTTP (answered 404/400 below).
+        if error is NIOWebSocketUpgradeError { return }
+        // Parser errors were answered with 400 by HTTPServerProtocolErrorHandler; anything else ends the connection.
+        state = .closed
+        context.close(promise: nil)
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            receiveHead(head, context: context)
+        case .body(var part):
+            guard case .receiving(var pending) = state else { return }
+            pending.received += part.readableBytes
+            if pending.received > pending.limit {
+                reject(status: .payloadTooLarge, error: payloadTooLarge(pending.limit), pending: pending, context: context)
+                return
+            }
+            if pending.body == nil {
+                pending.body = part
+            } else {
+                pending.body!.writeBuffer(&part)
+            }
+            state = .receiving(pending)
+        case .end:
+            guard case .receiving(let pending) = state else { return }
+            state = .processing
+            deadline = nil
+            dispatch(pending, context: context)
+        }
+    }
+
+    private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard case .idle = state else { return }
+        let started = NIODeadline.now()
+        let (path, query) = RequestTarget.split(head.uri)
+        var pending = Pending(
+            head: head, path: path, query: query, target: .notFound, body: nil, received: 0, limit: core.limits.maxBodyBytes, started: started)
+
+        if core.isDraining {
+            reject(status: .serviceUnavailable, error: nil, pending: pending, context: context)
+            return
+        }
+        if headSize(head) > core.limits.maxHeaderBytes {
+            reject(status: .requestHeaderFieldsTooLarge, error: nil, pending: pending, context: context)
+            return
+        }
+        if head.headers.contains(name: "upgrade") {
+            // A supported upgrade on a registered path never reaches this handler (NIO's upgrader takes it).
+            let status: HTTPResponseStatus = core.hasUpgradeRoute(for: path) ? .badRequest : .notFound
+            reject(status: status, error: nil, pending: pending, context: context)
+            return
+        }
+        if head.method == .OPTIONS {
+            pending.target = .preflight
+        } else if let match = core.router.match(method: HTTPRouteMethod(requestMethod: head.method.rawValue), path: path) {
+            pending.target = .endpoint(match.value, parameters: match.parameters)
+            pending.limit = match.value.maxBodyBytes
+        }
+        if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length > pending.limit {
+            reject(status: .payloadTooLarge, error: payloadTooLarge(pending.limit), pending: pending, context: context)
+            return
+        }
+        if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+        state = .receiving(pending)
+        arm(started + core.limits.readTimeout, context: context)
+    }
+
+    private func headSize(_ head: HTTPRequestHead) -> Int {
+        var size = head.uri.utf8.count + 16
+        for (name, value) in head.headers { size += name.utf8.count + value.utf8.count + 4 }
+        return size
+    }
+
+    private func payloadTooLarge(_ limit: Int) -> ServiceError {
+        PAYLOAD_TOO_LARGE(displayMessage: "Request body is larger than \(limit) bytes")
+    }
+
+    // MARK: Answering
+
+    private func dispatch(_ pending: Pending, context: ChannelHandlerContext) {
+        switch pending.target {
+        case .preflight:
+            var headers = HTTPHeaders()
+            core.cors.apply(origin: pending.head.headers.first(name: "origin"), preflight: true, to: &headers)
+            write(status: .noContent, headers: headers, body: nil, head: pending.head, context: context)
+        case .notFound:
+            let error = ROUTE_NOT_FOUND(displayMessage: "Route not found: \(pending.head.method.rawValue) \(pending.path)")
+            core.unmatchedMetrics.record(result: error.type, nanoseconds: (NIODeadline.now() - pending.started).nanoseconds)
+            var headers = HTTPHeaders()
+            core.cors.apply(origin: pending.head.headers.first(name: "origin"), preflight: false, to: &headers)
+            write(status: .notFound, headers: headers, body: error.jsonBytes, head: pending.head, context: context)
+        case .endpoint(let endpoint, let parameters):
+            let request = ReceivedRequest(
+                head: pending.head, path: pending.path, query: pending.query, parameters: parameters, body: pending.body,
+                ref: core.requestRef(from: pending.head.headers), localPort: localPort)
+            let core = self.core
+            let started = pending.started
+            let eventLoop = context.eventLoop
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
+            core.requestStarted()
+            Task(executorPreference: executor) {
+                let (reply, extraHeaders) = await RequestPipeline.respond(to: request, endpoint: endpoint)
+                endpoint.metrics.record(result: reply.error?.type ?? "OK", nanoseconds: (NIODeadline.now() - started).nanoseconds)
+                if eventLoop.inEventLoop {
+                    bound.value.handler.finish(reply, extraHeaders, request, context: bound.value.context)
+                } else {
+                    eventLoop.execute { bound.value.handler.finish(reply, extraHeaders, request, context: bound.value.context) }
+                }
+            }
+        }
+    }
+
+    private func finish(_ reply: ContractReply, _ extraHeaders: HTTPHeaders, _ request: ReceivedRequest, context: ChannelHandlerContext) {
+        defer { core.requestFinished() }
+        guard case .processing = state else { return }
+        var headers = extraHeaders
+        headers.add(name: "x-request-id", value: request.ref)
+        core.cors.apply(origin: request.head.headers.first(name: "origin"), preflight: false, to: &headers)
+        write(status: HTTPResponseStatus(statusCode: reply.statusCode), headers: headers, body: reply.body, head: request.head, context: context)
+    }
+
+    /// Writes a complete response and returns to idle (or closes when the request asked for it).
+    private func write(status: HTTPResponseStatus, headers: HTTPHeaders, body: [UInt8]?, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var headers = headers
+        let keepAlive = head.isKeepAlive
+        if let body {
+            headers.add(name: "content-type", value: "application/json")
+            headers.add(name: "content-length", value: String(body.count))
+        } else if status != .noContent {
+            headers.add(name: "content-length", value: "0")
+        }
+        if !keepAlive {
+            headers.add(name: "connection", value: "close")
+        } else if head.version.minor == 0 {
+            headers.add(name: "connection", value: "keep-alive")
+        }
+        // Back to idle before `.end`: the pipelining handler may hand us the next request from inside the write.
+        state = keepAlive ? .idle : .rejecting
+        if keepAlive { arm(.now() + core.limits.idleTimeout, context: context) }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        if let body {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        }
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    /// Answers at the head (413, 431, 503, refused upgrades) and closes: the body is never read.
+    private func reject(status: HTTPResponseStatus, error: ServiceError?, pending: Pending, context: ChannelHandlerContext) {
+        if case .endpoint(let endpoint, _) = pending.target, let error {
+            endpoint.metrics.record(result: error.type, nanoseconds: (NIODeadline.now() - pending.started).nanoseconds)
+        }
+        var headers = HTTPHeaders()
+        core.cors.apply(origin: pending.head.headers.first(name: "origin"), preflight: false, to: &headers)
+        headers.add(name: "connection", value: "close")
+        var closing = pending.head
+        closing.headers.replaceOrAdd(name: "connection", value: "close")
+        write(status: status, headers: headers, body: error?.jsonBytes, head: closing, context: context)
+        state = .rejecting
+    }
+
+    // MARK: Timeouts
+
+    /// Sets the connection's deadline. One scheduled check per connection: it fires at most
+    /// `min(idleTimeout, readTimeout)` after it was scheduled, and every deadline set later is at least that far
+    /// out, so moving the deadline never needs a reschedule (no timer allocation per request).
+    private func arm(_ newDeadline: NIODeadline, context: ChannelHandlerContext) {
+        deadline = newDeadline
+        guard !isTimerScheduled else { return }
+        scheduleCheck(context: context)
+    }
+
+    private func scheduleCheck(context: ChannelHandlerContext) {
+        guard let deadline else { return }
+        isTimerScheduled = true
+        let interval = min(core.limits.idleTimeout, core.limits.readTimeout)
+        context.eventLoop.assumeIsolated().scheduleTask(deadline: min(deadline, .now() + interval)) { [self] in
+            self.timerFired(context: context)
+        }
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        isTimerScheduled = false
+        guard let deadline else { return }
+        switch state {
+        case .idle, .receiving:
+            if deadline <= .now() {
+                state = .closed
+                context.close(promise: nil)
+            } else {
+                scheduleCheck(context: context)
+            }
+        case .processing, .rejecting, .closed:
+            return
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import GrestHTTP
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+import Testing
+
+/// Echoes every text/binary frame; answers close with close.
+final class EchoFrames: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: frame.opcode, data: frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: frame.unmaskedData)))
+                .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        default:
+            break
+        }
+    }
+}
+
+func echoRoute(maxFrameSize: Int = 1 << 14, accept: Bool = true, tag: String = "") -> HTTPUpgradeRoute {
+    HTTPUpgradeRoute(
+        maxFrameSize: maxFrameSize,
+        shouldUpgrade: { channel, _ in
+            channel.eventLoop.makeSucceededFuture(accept ? HTTPHeaders([("x-route", tag)]) : nil)
+        },
+        upgrade: { channel, _ in
+            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoFrames()) }
+        })
+}
+
+@Suite("Upgrade dispatcher")
+struct UpgradeTests {
+    static func handshake(_ path: String) -> String {
+        "GET \(path) HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    }
+
+    /// A masked client frame (RFC 6455 §5.3).
+    static func maskedFrame(_ text: String, opcode: UInt8 = 0x1) -> [UInt8] {
+        let payload = Array(text.utf8)
+        let mask: [UInt8] = [1, 2, 3, 4]
+        var bytes: [UInt8] = [0x80 | opcode]
+        if payload.count < 126 {
+            bytes.append(0x80 | UInt8(payload.count))
+        } else {
+            bytes.append(0x80 | 126)
+            bytes += [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        }
+        bytes += mask
+        bytes += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        return bytes
+    }
+
+    func serve(_ body: (Int) async throws -> Void) async throws {
+        try await withServer(register: { server in
+            server.register(PingApi.http, PingApi.implement)
+            try server.registerUpgrade(path: "/ws/echo", echoRoute(tag: "exact"))
+            try server.registerUpgrade(path: "/ws/rooms/*", echoRoute(tag: "rooms"))
+            try server.registerUpgrade(path: "/ws/rooms/lobby/*", echoRoute(tag: "lobby"))
+            try server.registerUpgrade(path: "/ws/tiny", echoRoute(maxFrameSize: 16, tag: "tiny"))
+            try server.registerUpgrade(path: "/ws/refuse", echoRoute(accept: false))
+        }) { _, port in try await body(port) }
+    }
+
+    @Test func echoesFramesAfterTheUpgrade() async throws {
+        try await serve { port in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send(Self.handshake("/ws/echo"))
+            let response = try await connection.readResponse()
+            #expect(response.status == 101)
+            #expect(response.header("sec-websocket-accept") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+            #expect(response.header("x-route") == "exact")
+            try await connection.send(Self.maskedFrame("hello"))
+            let observed0 = try await connection.read(count: 7)
+            #expect(observed0 == [0x81, 5] + Array("hello".utf8))
+            // Plain HTTP still works on other connections.
+            let observed1 = try await get(port, "/ping/").status
+            #expect(observed1 == 200)
+        }
+    }
+
+    @Test(arguments: [("/ws/rooms/42", "rooms"), ("/ws/rooms/lobby/1", "lobby")])
+    func longestPrefixWins(path: String, tag: String) async throws {
+        try await serve { port in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send(Self.handshake(path))
+            let observed2 = try await connection.readResponse().header("x-route")
+            #expect(observed2 == tag)
+        }
+    }
+
+    @Test func unknownUpgradePathIs404() async throws {
+        try await serve { port in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send(Self.handshake("/ws/nope"))
+            let observed3 = try await connection.readResponse().status
+            #expect(observed3 == 404)
+            #expect(await connection.waitForClose())
+        }
+    }
+
+    @Test func refusedUpgradeIs400() async throws {
+        try await serve { port in
+            let observed4 = try await rawRequest(port, Self.handshake("/ws/refuse")).status
+            #expect(observed4 == 400)
+        }
+    }
+
+    @Test func routeFrameLimitApplies() async throws {
+        try await serve { port in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send(Self.handshake("/ws/tiny"))
+            let observed5 = try await connection.readResponse().status
+            #expect(observed5 == 101)
+            try await connection.send(Self.maskedFrame("short"))
+            let observed6 = try await connection.read(count: 7)
+            #expect(observed6 == [0x81, 5] + Array("short".utf8))
+            try await connection.send(Self.maskedFrame(String(repeating: "z", count: 100)))
+            #expect(await connection.waitForClose())
+        }
+    }
+
+    @Test func duplicatePathsFailAtRegistration() throws {
+        let server = HTTPServer()
+        try server.registerUpgrade(path: "/ws/a", echoRoute())
+        #expect(throws: HTTPServerError.duplicateUpgradePath("/ws/a")) { try server.registerUpgrade(path: "/ws/a", echoRoute()) }
+        try server.registerUpgrade(path: "/ws/*", echoRoute())
+        #expect(throws: HTTPServerError.duplicateUpgradePath("/ws/*")) { try server.registerUpgrade(path: "/ws/*", echoRoute()) }
+    }
+
+    @Test func upgradesWithoutRoutesAre404() async throws {
+        try await withServer(register: { $0.register(PingApi.http, PingApi.implement) }) { _, port in
+            let observed7 = try await rawRequest(port, Self.handshake("/ws/echo")).status
+            #expect(observed7 == 404)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import GrestHTTP
+import GrestSchema
+import Testing
+
+@Suite("Wire format and input mapping")
+struct WireFormatTests {
+    func serve(_ body: (Int) async throws -> Void) async throws {
+        try await withServer(register: { $0.register(ItemsApi.http, ItemsApi.implement) }) { _, port in try await body(port) }
+    }
+
+    @Test func successEnvelope() async throws {
+        try await serve { port in
+            let response = try await get(port, "/api/items/42")
+            #expect(response.status == 200)
+            #expect(response.header("content-type") == "application/json")
+            #expect(response.body == #"{"success":true,"type":"OK","data":{"id":"42","name":"item 42","qty":1}}"#)
+        }
+    }
+
+    @Test func voidSuccessOmitsData() async throws {
+        try await serve { port in
+            let response = try await rawRequest(port, "DELETE /api/items/7 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(response.body == #"{"success":true,"type":"OK"}"#)
+        }
+    }
+
+    @Test func listedErrorKeepsTypeAndStatus() async throws {
+        try await serve { port in
+            let response = try await get(port, "/api/items/missing")
+            #expect(response.status == 404)
+            #expect(response.type == "NOT_FOUND")
+            #expect(response.json["success"] == .bool(false))
+            #expect(response.json["statusCode"] == .number(404))
+            #expect(response.json["context"]?["displayMessage"] == .string("No such item"))
+            #expect(response.json["context"]?["ref"]?.stringValue?.hasPrefix("ERR_REF_") == true)
+            #expect(response.json["context"]?["timestamp"]?.numberValue != nil)
+        }
+    }
+
+    @Test func unlistedErrorIs500() async throws {
+        try await serve { port in
+            let response = try await get(port, "/api/items/unlisted")
+            #expect(response.status == 500)
+            #expect(response.type == "SERVER_ERROR")
+            #expect(response.json["context"]?["displayMessage"] == .string("Invalid response"))
+        }
+    }
+
+    @Test func nonGrestErrorIs500() async throws {
+        try await serve { port in
+            let response = try await get(port, "/api/items/crash")
+            #expect(response.status == 500)
+            #expect(response.type == "SERVER_ERROR")
+        }
+    }
+
+    @Test func invalidSuccessDataIs500InvalidResponse() async throws {
+        try await serve { port in
+            let response = try await get(port, "/api/items/invalid")
+            #expect(response.status == 500)
+            #expect(response.json["context"]?["displayMessage"] == .string("Invalid response"))
+        }
+    }
+
+    @Test func unmatchedRouteIs404RouteNotFound() async throws {
+        try await serve { port in
+            for path in ["/nope", "/api/items/1/2", "/api"] {
+                let response = try await get(port, path)
+                #expect(response.status == 404)
+                #expect(response.type == "ROUTE_NOT_FOUND")
+            }
+            let wrongMethod = try await send(port, "PATCH", "/api/items/1", body: "{}")
+            #expect(wrongMethod.type == "ROUTE_NOT_FOUND")
+        }
+    }
+
+    @Test func getInputIsPathParamsPlusCoercedQuery() async throws {
+        try await serve { port in
+            let response = try await get(port, "/api/items/search?q=hello%20world&limit=5")
+            #expect(response.json["data"] == ["q": "hello world", "limit": 5])
+            let missing = try await get(port, "/api/items/search?q=x")
+            #expect(missing.status == 422)
+            #expect(missing.type == "VALIDATION_ERROR")
+            #expect(missing.json["data"]?.arrayValue?.first?["path"] == .string("limit"))
+        }
+    }
+
+    @Test func literalRouteBeatsParameterAndParamsAreDecoded() async throws {
+        try await serve { port in
+            let observed0 = try await get(port, "/api/items/search?q=a&limit=1").json["data"]?["q"]
+            #expect(observed0 == .string("a"))
+            let observed1 = try await get(port, "/api/items/a%2Fb").json["data"]?["id"]
+            #expect(observed1 == .string("a/b"))
+        }
+    }
+
+    @Test func bodyMethodsMergePathParams() async throws {
+        try await serve { port in
+            // The path wins over the body for a path parameter (grest-ts would ignore the path entirely).
+            let response = try await send(port, "PUT", "/api/items/from-path", body: #"{"id":"from-body","name":"n","qty":"3"}"#)
+            #expect(response.json["data"] == ["id": "from-path", "name": "n", "qty": 3])
+            let noID = try await send(port, "PUT", "/api/items/p1", body: #"{"name":"n","qty":1}"#)
+            #expect(noID.json["data"]?["id"] == .string("p1"))
+        }
+    }
+
+    @Test func invalidJSONIsValidationError() async throws {
+        try await serve { port in
+            let response = try await send(port, "POST", "/api/items/", body: #"{"id": nope"#)
+            #expect(response.status == 422)
+            #expect(response.type == "VALIDATION_ERROR")
+            #expect(response.json["data"]?.arrayValue?.first?["code"] == .string("invalid.json"))
+        }
+    }
+
+    @Test func invalidBodyListsEveryIssue() async throws {
+        try await serve { port in
+            let response = try await send(port, "POST", "/api/items/", body: #"{"id":{},"name":"","qty":"x"}"#)
+            #expect(response.status == 422)
+            #expect(response.json["context"]?["displayMessage"] == .string("Invalid arguments"))
+            #expect(response.json["data"]?.arrayValue?.count == 3)
+        }
+    }
+
+    @Test func requestInfoAndRefAreInContext() async throws {
+        try await serve { port in
+            let response = try await get(port, "/api/items/info?x=1", headers: ["x-request-id: trace-123"])
+            #expect(response.json["data"] == ["method": "GET", "path": "/api/items/info", "port": .number(Double(port)), "ref": "trace-123", "childRef": "trace-123"])
+            #expect(response.header("x-request-id") == "trace-123")
+            let generated = try await get(port, "/api/items/info")
+            #expect(generated.json["data"]?["ref"]?.stringValue?.hasPrefix("REQ_") == true)
+        }
+    }
+
+    @Test func keepAliveAndPipelining() async throws {
+        try await serve { port in
+            let connection = try await RawConnection.connect(port: port)
+            let batch = (1...5).map { "GET /api/items/\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined()
+            try await connection.send(batch)
+            for index in 1...5 {
+                let response = try await connection.readResponse()
+                #expect(response.json["data"]?["id"] == .string(String(index)))
+            }
+            try await connection.send("GET /api/items/6 HTTP/1.1\r\nHost: x\r\n\r\n")
+            let observed2 = try await connection.readResponse().status
+            #expect(observed2 == 200)
+            #expect(!connection.isClosed)
+            await connection.close()
+        }
+    }
+
+    @Test func connectionCloseIsHonoured() async throws {
+        try await serve { port in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send("GET /api/items/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let observed3 = try await connection.readResponse().header("connection")
+            #expect(observed3 == "close")
+            #expect(await connection.waitForClose())
+        }
+    }
+}
