@@ -71,6 +71,53 @@ let package = Package(
             ],
             path: "Packages/Http/Tests/GrestHTTPTests"
         ),
+        // Packages/WebSocket
+        .target(
+            name: "GrestWebSocketTransport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Packages/WebSocket/Sources/GrestWebSocketTransport"
+        ),
+        .target(
+            name: "CGrestZlib",
+            path: "Packages/WebSocket/Sources/CGrestZlib",
+            linkerSettings: [.linkedLibrary("z")]
+        ),
+        .target(
+            name: "WebSocketCompression",
+            dependencies: ["CGrestZlib", "GrestWebSocketTransport", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Packages/WebSocket/Sources/WebSocketCompression"
+        ),
+        .target(
+            name: "GrestWebSocket",
+            dependencies: ["GrestSchema", "GrestContext"],
+            path: "Packages/WebSocket/Sources/GrestWebSocket",
+            exclude: ["PROTOCOL-NOTES.md"]
+        ),
+        .testTarget(
+            name: "WebSocketCompressionTests",
+            dependencies: ["WebSocketCompression"],
+            path: "Packages/WebSocket/Tests/WebSocketCompressionTests"
+        ),
+        .testTarget(
+            name: "GrestWebSocketTransportTests",
+            dependencies: [
+                "GrestWebSocketTransport", "WebSocketCompression",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Packages/WebSocket/Tests/GrestWebSocketTransportTests"
+        ),
+        .testTarget(
+            name: "GrestWebSocketTests",
+            dependencies: ["GrestWebSocket", "GrestSchema"],
+            path: "Packages/WebSocket/Tests/GrestWebSocketTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,96 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "grest-websocket",
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
+    products: [
+        .library(name: "GrestWebSocketTransport", targets: ["GrestWebSocketTransport"]),
+        .library(name: "WebSocketCompression", targets: ["WebSocketCompression"]),
+        .library(name: "GrestWebSocket", targets: ["GrestWebSocket"]),
+        .executable(name: "grest-ws-echo", targets: ["grest-ws-echo"]),
+        .executable(name: "grest-ws-autobahn-client", targets: ["grest-ws-autobahn-client"]),
+    ],
+    dependencies: [
+        .package(path: "../Schema"),
+        .package(path: "../Context"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        // RFC 6455 transport: framing rules, close handshake, limits, backpressure, server upgrade, client. No zlib.
+        .target(
+            name: "GrestWebSocketTransport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // RFC 7692 permessage-deflate on system zlib; the only target that links libz.
+        .target(
+            name: "WebSocketCompression",
+            dependencies: [
+                "CGrestZlib",
+                "GrestWebSocketTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // The typed socket RPC layer over the grest-ts wire protocol (issue #5). For now its transport-independent
+        // core: frame codec, handshake, pending requests, dispatch, reconnect, heartbeat, pool.
+        .target(
+            name: "GrestWebSocket",
+            dependencies: [
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestContext", package: "Context"),
+            ],
+            exclude: ["PROTOCOL-NOTES.md"]
+        ),
+        .testTarget(
+            name: "GrestWebSocketTests",
+            dependencies: ["GrestWebSocket", .product(name: "GrestSchema", package: "Schema")]
+        ),
+        .target(
+            name: "CGrestZlib",
+            linkerSettings: [.linkedLibrary("z")]
+        ),
+        .executableTarget(
+            name: "grest-ws-echo",
+            dependencies: [
+                "GrestWebSocketTransport",
+                "WebSocketCompression",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "grest-ws-autobahn-client",
+            dependencies: [
+                "GrestWebSocketTransport",
+                "WebSocketCompression",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "WebSocketCompressionTests",
+            dependencies: ["WebSocketCompression"]
+        ),
+        .testTarget(
+            name: "GrestWebSocketTransportTests",
+            dependencies: [
+                "GrestWebSocketTransport",
+                "WebSocketCompression",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,411 @@
+import NIOCore
+import NIOWebSocket
+
+/// Runs one WebSocket connection on its event loop, behind NIO's `WebSocketFrameDecoder`/`WebSocketFrameEncoder`.
+///
+/// It feeds frames to ``WebSocketStateMachine`` and performs the actions: inflating through the negotiated codec,
+/// delivering messages to the inbound async sequence (and pausing socket reads while the reader lags), answering
+/// pings, the close handshake with its timeout, automatic pings, and the writability-aware outbound queue.
+final class WebSocketChannelHandler: ChannelDuplexHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    typealias Producer = NIOAsyncSequenceProducer<
+        WebSocketMessage, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, InboundDelegate
+    >
+
+    private var machine: WebSocketStateMachine
+    private let codec: (any WebSocketMessageCodec)?
+    private let configuration: WebSocketConfiguration
+    private var context: ChannelHandlerContext?
+
+    // Inbound: delivery and read backpressure.
+    private var source: Producer.Source?
+    private var isReadingPaused = false
+    private var hasPendingRead = false
+    private var isInboundDiscarded = false
+
+    // Outbound: the queue behind an unwritable socket.
+    private enum Outgoing {
+        case message(WebSocketFrame, EventLoopPromise<Void>?)
+        case close(WebSocketFrame)
+    }
+    private var queue = CircularBuffer<Outgoing>()
+    private var queuedBytes = 0
+    private var pendingPong: ByteBuffer?
+
+    // Close and liveness.
+    private var closeTimer: Scheduled<Void>?
+    private var pingTask: RepeatedTask?
+    private var lastReceived = NIODeadline.now()
+    private var closeInfo: WebSocketCloseInfo?
+    let closed: EventLoopPromise<WebSocketCloseInfo>
+
+    init(
+        role: WebSocketStateMachine.Role,
+        configuration: WebSocketConfiguration,
+        codec: (any WebSocketMessageCodec)?,
+        closed: EventLoopPromise<WebSocketCloseInfo>
+    ) {
+        self.machine = WebSocketStateMachine(role: role, limits: .init(configuration), isCompressionNegotiated: codec != nil)
+        self.codec = codec
+        self.configuration = configuration
+        self.closed = closed
+    }
+
+    /// Wires the inbound sequence; call on the event loop before the handler sees any frame.
+    func attach(source: Producer.Source) {
+        self.source = source
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { self.startPinging(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.tearDown()
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.startPinging(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.tearDown()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = Self.unwrapInboundIn(data)
+        self.lastReceived = .now()
+        self.perform(self.machine.receive(frame), context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? NIOWebSocketError {
+            self.perform(self.machine.decoderFailed(error), context: context)
+        } else {
+            // I/O errors: there is no one left to shake hands with.
+            self.closeInfo = self.closeInfo ?? WebSocketCloseInfo(code: .abnormalClosure, reason: "\(error)", wasClean: false)
+            context.close(promise: nil)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { self.drain(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.isReadingPaused {
+            self.hasPendingRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Actions
+
+    private func perform(_ action: WebSocketStateMachine.ReceiveAction, context: ChannelHandlerContext) {
+        switch action {
+        case .none, .pongReceived:
+            break
+
+        case .deliver(let message):
+            self.deliver(message)
+
+        case .inflate(let payload, let isFinal, let limit):
+            guard let codec = self.codec else {
+                return self.perform(self.machine.fail(.internalServerError, reason: "no codec"), context: context)
+            }
+            let next: WebSocketStateMachine.ReceiveAction
+            do {
+                let inflated = try codec.decompress(payload, isFinal: isFinal, limit: limit, allocator: context.channel.allocator)
+                next = self.machine.receiveInflated(inflated, isFinal: isFinal)
+            } catch let error as WebSocketDecompressionError {
+                next = self.machine.inflateFailed(error)
+            } catch {
+                next = self.machine.inflateFailed(.corruptData("\(error)"))
+            }
+            self.perform(next, context: context)
+
+        case .sendPong(let payload):
+            if context.channel.isWritable {
+                context.writeAndFlush(Self.wrapOutboundOut(self.frame(.pong, payload)), promise: nil)
+            } else {
+                // RFC 6455 §5.5.3: answering only the latest ping is allowed; keeps a ping flood bounded.
+                self.pendingPong = payload
+            }
+
+        case .replyToClose(let code):
+            self.closeInfo = self.machine.peerClose
+            self.finishInbound()
+            self.failQueue()
+            let written = context.writeAndFlush(Self.wrapOutboundOut(self.closeFrame(code, reason: "")))
+            switch self.machine.role {
+            case .server:
+                // RFC 6455 §7.1.1: the server closes TCP first (bounded by the close timeout if the write stalls).
+                written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                self.scheduleCloseTimeout(context: context)
+            case .client:
+                self.scheduleCloseTimeout(context: context)
+            }
+
+        case .closeHandshakeCompleted:
+            self.closeInfo = self.machine.peerClose
+            self.finishInbound()
+            switch self.machine.role {
+            case .server:
+                context.close(promise: nil)
+            case .client:
+                self.scheduleCloseTimeout(context: context)
+            }
+
+        case .fail(let code, let reason, let sendClose):
+            self.closeInfo = WebSocketCloseInfo(code: code, reason: reason, wasClean: false)
+            self.finishInbound()
+            self.failQueue()
+            if sendClose {
+                let frame = self.closeFrame(code, reason: reason.truncatedUTF8(maxBytes: 123))
+                context.writeAndFlush(Self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    private func deliver(_ message: WebSocketMessage) {
+        guard !self.isInboundDiscarded, let source = self.source else { return }
+        switch source.yield(message) {
+        case .produceMore: break
+        case .stopProducing: self.isReadingPaused = true
+        case .dropped: self.discardInbound()
+        }
+    }
+
+    private func finishInbound() {
+        self.source?.finish()
+        self.source = nil
+    }
+
+    // MARK: Inbound backpressure (called from InboundDelegate on the event loop)
+
+    func produceMore() {
+        self.isReadingPaused = false
+        if self.hasPendingRead, let context = self.context {
+            self.hasPendingRead = false
+            context.read()
+        }
+    }
+
+    /// The application stopped iterating: keep reading (control frames still matter) but drop messages.
+    func discardInbound() {
+        self.isInboundDiscarded = true
+        self.produceMore()
+    }
+
+    // MARK: Outbound (called from WebSocketConnection on the event loop)
+
+    func send(_ message: WebSocketMessage, promise: EventLoopPromise<Void>?) {
+        guard let context = self.context, self.machine.canSend else {
+            promise?.fail(WebSocketError.connectionClosed)
+            return
+        }
+        var payload: ByteBuffer
+        let opcode: WebSocketOpcode
+        switch message {
+        case .text(let text):
+            payload = context.channel.allocator.buffer(string: text)
+            opcode = .text
+        case .binary(let bytes):
+            payload = bytes
+            opcode = .binary
+        }
+        let isQueueing = !self.queue.isEmpty || !context.channel.isWritable
+        // Checked before compressing: a dropped message must not enter the shared compression context.
+        if isQueueing && self.queuedBytes + payload.readableBytes > self.configuration.outbound.maxQueuedBytes {
+            promise?.fail(WebSocketError.outboundQueueFull)
+            return
+        }
+        var isCompressed = false
+        if let codec = self.codec {
+            do {
+                if let compressed = try codec.compress(payload, allocator: context.channel.allocator) {
+                    payload = compressed
+                    isCompressed = true
+                }
+            } catch {
+                promise?.fail(error)
+                return self.perform(self.machine.fail(.internalServerError, reason: "compression failed"), context: context)
+            }
+        }
+        // RFC 7692 §6: RSV1 on the first (here: only) frame of a compressed message.
+        var frame = self.frame(opcode, payload)
+        frame.rsv1 = isCompressed
+        if isQueueing {
+            self.queue.append(.message(frame, promise))
+            self.queuedBytes += payload.readableBytes
+        } else {
+            context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
+            promise?.succeed()
+        }
+    }
+
+    func sendPing(_ payload: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        guard let context = self.context, self.machine.canSend else {
+            promise?.fail(WebSocketError.connectionClosed)
+            return
+        }
+        context.writeAndFlush(Self.wrapOutboundOut(self.frame(.ping, payload)), promise: promise)
+    }
+
+    func close(code: WebSocketCloseCode, reason: String) {
+        guard let context = self.context else { return }
+        switch self.machine.close(code: code, reason: reason) {
+        case .alreadyClosing:
+            break
+        case .sendClose(let code, let reason):
+            let frame = self.closeFrame(code, reason: reason)
+            if self.queue.isEmpty && context.channel.isWritable {
+                context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
+            } else {
+                self.queue.append(.close(frame))
+            }
+            // RFC 6455 §7.1.1: do not wait forever for the peer's close frame.
+            self.scheduleCloseTimeout(context: context)
+        }
+    }
+
+    private func drain(context: ChannelHandlerContext) {
+        var written: [EventLoopPromise<Void>] = []
+        while context.channel.isWritable, let next = self.queue.popFirst() {
+            switch next {
+            case .message(let frame, let promise):
+                self.queuedBytes -= frame.length
+                context.write(Self.wrapOutboundOut(frame), promise: nil)
+                if let promise { written.append(promise) }
+            case .close(let frame):
+                context.write(Self.wrapOutboundOut(frame), promise: nil)
+            }
+        }
+        if let pong = self.pendingPong, context.channel.isWritable, !self.machine.isClosed {
+            self.pendingPong = nil
+            context.write(Self.wrapOutboundOut(self.frame(.pong, pong)), promise: nil)
+        }
+        context.flush()
+        for promise in written { promise.succeed() }
+    }
+
+    private func failQueue() {
+        while let next = self.queue.popFirst() {
+            if case .message(_, let promise) = next { promise?.fail(WebSocketError.connectionClosed) }
+        }
+        self.queuedBytes = 0
+        self.pendingPong = nil
+    }
+
+    // MARK: Timers
+
+    private func scheduleCloseTimeout(context: ChannelHandlerContext) {
+        guard self.closeTimer == nil else { return }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        self.closeTimer = context.eventLoop.scheduleTask(in: self.configuration.closeTimeout) {
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    private func startPinging(context: ChannelHandlerContext) {
+        guard let autoPing = self.configuration.autoPing, self.pingTask == nil else { return }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.pingTask = context.eventLoop.scheduleRepeatedTask(initialDelay: autoPing.interval, delay: autoPing.interval) { _ in
+            handler.value.pingTick(timeout: autoPing.timeout)
+        }
+    }
+
+    private func pingTick(timeout: TimeAmount) {
+        guard let context = self.context, self.machine.canSend else { return }
+        let sentAt = NIODeadline.now()
+        var payload = context.channel.allocator.buffer(capacity: 8)
+        payload.writeInteger(UInt64(sentAt.uptimeNanoseconds))
+        context.writeAndFlush(Self.wrapOutboundOut(self.frame(.ping, payload)), promise: nil)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: timeout) {
+            handler.value.checkLiveness(since: sentAt)
+        }
+    }
+
+    private func checkLiveness(since sentAt: NIODeadline) {
+        // Any inbound frame proves the peer alive, not only the pong.
+        guard let context = self.context, self.lastReceived < sentAt else { return }
+        self.perform(self.machine.fail(.goingAway, reason: "ping timeout"), context: context)
+    }
+
+    private func tearDown() {
+        self.closeTimer?.cancel()
+        self.closeTimer = nil
+        self.pingTask?.cancel()
+        self.pingTask = nil
+        self.finishInbound()
+        self.failQueue()
+        let info = self.closeInfo ?? WebSocketCloseInfo(code: .abnormalClosure, reason: "", wasClean: false)
+        self.closed.succeed(info)
+    }
+
+    // MARK: Frames
+
+    private func frame(_ opcode: WebSocketOpcode, _ payload: ByteBuffer) -> WebSocketFrame {
+        // RFC 6455 §5.3: a client masks every frame with a fresh key.
+        let maskKey: WebSocketMaskingKey? = self.machine.role == .client ? .random() : nil
+        return WebSocketFrame(fin: true, opcode: opcode, maskKey: maskKey, data: payload)
+    }
+
+    private func closeFrame(_ code: WebSocketCloseCode, reason: String) -> WebSocketFrame {
+        var payload = ByteBuffer()
+        payload.reserveCapacity(2 + reason.utf8.count)
+        payload.writeInteger(code.rawValue)
+        payload.writeString(reason)
+        return self.frame(.connectionClose, payload)
+    }
+}
+
+@available(*, unavailable)
+extension WebSocketChannelHandler: Sendable {}
+
+extension String {
+    /// The longest prefix of at most `maxBytes` UTF-8 bytes that ends on a scalar boundary.
+    func truncatedUTF8(maxBytes: Int) -> String {
+        guard self.utf8.count > maxBytes else { return self }
+        var result = ""
+        var count = 0
+        for scalar in self.unicodeScalars {
+            count += UTF8.width(scalar)
+            guard count <= maxBytes else { break }
+            result.unicodeScalars.append(scalar)
+        }
+        return result
+    }
+}
+
+extension WebSocketChannelHandler {
+    /// Relays the inbound sequence's demand to the handler on its event loop.
+    struct InboundDelegate: NIOAsyncSequenceProducerDelegate {
+        let eventLoop: any EventLoop
+        let handler: NIOLoopBound<WebSocketChannelHandler>
+
+        func produceMore() {
+            let handler = self.handler
+            self.eventLoop.execute { handler.value.produceMore() }
+        }
+
+        func didTerminate() {
+            let handler = self.handler
+            self.eventLoop.execute { handler.value.discardInbound() }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import NIOCore
+import NIOWebSocket
+
+/// One open WebSocket, on the server or the client: inbound messages as an async sequence, async sends, close.
+///
+/// ```swift
+/// for await message in connection.inbound {
+///     if case .text(let text) = message { try await connection.send(text: "echo: \(text)") }
+/// }
+/// let info = await connection.closeInfo   // code and reason of the close
+/// ```
+public final class WebSocketConnection: Sendable {
+    /// Peer, request, query and negotiated extensions.
+    public let info: WebSocketConnectionInfo
+    /// Inbound messages; iterate it once.
+    public let inbound: WebSocketInboundStream
+    /// The underlying channel (for integration: metrics, graceful shutdown).
+    public let channel: any Channel
+
+    private let handler: NIOLoopBound<WebSocketChannelHandler>
+    private let closed: EventLoopFuture<WebSocketCloseInfo>
+
+    init(info: WebSocketConnectionInfo, inbound: WebSocketInboundStream, channel: any Channel, handler: NIOLoopBound<WebSocketChannelHandler>) {
+        self.info = info
+        self.inbound = inbound
+        self.channel = channel
+        self.handler = handler
+        self.closed = handler.value.closed.futureResult
+    }
+
+    /// Sends a message. Suspends while the outbound queue is behind an unwritable socket.
+    ///
+    /// - Throws: ``WebSocketError/connectionClosed`` once closing, ``WebSocketError/outboundQueueFull`` when the
+    ///   queue is at its bound (the message is not sent; the connection stays open).
+    public func send(_ message: WebSocketMessage) async throws {
+        let handler = self.handler
+        try await self.channel.eventLoop.flatSubmit {
+            let promise = handler.eventLoop.makePromise(of: Void.self)
+            handler.value.send(message, promise: promise)
+            return promise.futureResult
+        }.get()
+    }
+
+    /// Sends a text message.
+    public func send(text: String) async throws {
+        try await self.send(.text(text))
+    }
+
+    /// Sends a binary message.
+    public func send(binary: ByteBuffer) async throws {
+        try await self.send(.binary(binary))
+    }
+
+    /// Sends a ping (at most 125 bytes). Pongs are consumed by the transport; any inbound frame counts as liveness.
+    public func ping(_ payload: ByteBuffer = ByteBuffer()) async throws {
+        guard payload.readableBytes <= 125 else { throw WebSocketError.controlPayloadTooLong }
+        let handler = self.handler
+        try await self.channel.eventLoop.flatSubmit {
+            let promise = handler.eventLoop.makePromise(of: Void.self)
+            handler.value.sendPing(payload, promise: promise)
+            return promise.futureResult
+        }.get()
+    }
+
+    /// Starts the close handshake and waits until the connection is closed (the peer answered, or the close
+    /// timeout passed). Closing an already closing connection just waits.
+    ///
+    /// - Throws: ``WebSocketError/invalidCloseCode(_:)`` for codes not allowed on the wire,
+    ///   ``WebSocketError/controlPayloadTooLong`` for reasons over 123 UTF-8 bytes.
+    @discardableResult
+    public func close(code: WebSocketCloseCode = .normalClosure, reason: String = "") async throws -> WebSocketCloseInfo {
+        guard code.isValidOnWire else { throw WebSocketError.invalidCloseCode(code) }
+        guard reason.utf8.count <= 123 else { throw WebSocketError.controlPayloadTooLong }
+        self.startClose(code: code, reason: reason)
+        return try await self.closed.get()
+    }
+
+    /// Starts the close handshake without waiting (for synchronous contexts such as shutdown callbacks).
+    public func startClose(code: WebSocketCloseCode = .normalClosure, reason: String = "") {
+        let handler = self.handler
+        let code = code.isValidOnWire ? code : .normalClosure
+        let reason = reason.truncatedUTF8(maxBytes: 123)
+        self.channel.eventLoop.execute { handler.value.close(code: code, reason: reason) }
+    }
+
+    /// How the connection ended; waits until it has.
+    public var closeInfo: WebSocketCloseInfo {
+        get async { (try? await self.closed.get()) ?? WebSocketCloseInfo(code: .abnormalClosure, reason: "", wasClean: false) }
+    }
+
+    /// Closes the socket at once, without a close handshake.
+    public func abort() {
+        self.channel.close(promise: nil)
+    }
+}

@@ -1,0 +1,37 @@
+import NIOCore
+
+/// A complete WebSocket data message, reassembled from its fragments and decompressed.
+public enum WebSocketMessage: Sendable, Hashable {
+    /// A text message; its UTF-8 was validated before delivery.
+    case text(String)
+    /// A binary message.
+    case binary(ByteBuffer)
+}
+
+/// Why a WebSocket operation failed.
+public enum WebSocketError: Error, Hashable, Sendable {
+    /// The connection is closing or closed; nothing more can be sent.
+    case connectionClosed
+    /// The outbound queue is full (see ``WebSocketConfiguration/Outbound``); the message was not sent.
+    case outboundQueueFull
+    /// A control frame payload exceeds 125 bytes (RFC 6455 §5.5), or a close reason exceeds 123 bytes.
+    case controlPayloadTooLong
+    /// The close code may not be sent on the wire (RFC 6455 §7.4).
+    case invalidCloseCode(WebSocketCloseCode)
+}
+
+/// How a connection ended.
+public struct WebSocketCloseInfo: Sendable, Hashable {
+    /// The code the peer sent (or that we sent, when we failed the connection); 1005 when the close frame had no
+    /// code, 1006 when the connection dropped without a close handshake.
+    public var code: WebSocketCloseCode
+    public var reason: String
+    /// Whether a close frame was both sent and received.
+    public var wasClean: Bool
+
+    public init(code: WebSocketCloseCode, reason: String, wasClean: Bool) {
+        self.code = code
+        self.reason = reason
+        self.wasClean = wasClean
+    }
+}

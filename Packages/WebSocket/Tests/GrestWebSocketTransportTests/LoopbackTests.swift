@@ -1,0 +1,134 @@
+import GrestWebSocketTransport
+import NIOCore
+import Testing
+import WebSocketCompression
+
+@Suite("Loopback: our client against our server", .timeLimit(.minutes(2)))
+struct LoopbackTests {
+    static func clientConfiguration(deflate: Bool) -> WebSocketConfiguration {
+        var configuration = WebSocketConfiguration()
+        if deflate { configuration.compression = PerMessageDeflate() }
+        return configuration
+    }
+
+    @Test("echo text and binary, small to large", arguments: [false, true])
+    func echo(deflate: Bool) async throws {
+        try await withEchoServer(deflate: deflate) { port in
+            let connection = try await WebSocketClient.connect(
+                to: "ws://127.0.0.1:\(port)/echo",
+                configuration: Self.clientConfiguration(deflate: deflate)
+            )
+            #expect(connection.info.extensions.map(\.name) == (deflate ? ["permessage-deflate"] : []))
+            var iterator = connection.inbound.makeAsyncIterator()
+            var generator = SystemRandomNumberGenerator()
+            let big = ByteBuffer(bytes: (0..<(3 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            let messages: [WebSocketMessage] = [
+                .text(""), .text("hello"), .text(String(repeating: "grest ✓ ", count: 20000)), .binary(ByteBuffer(bytes: [0, 1, 2])), .binary(big),
+            ]
+            for (index, message) in messages.enumerated() {
+                try await connection.send(message)
+                let echoed = await iterator.next()
+                #expect(echoed == message, "message \(index)")
+                if echoed == nil { break }
+            }
+            let info = try await connection.close()
+            #expect(info.code == .normalClosure && info.wasClean, "\(info)")
+        }
+    }
+
+    @Test("a message inflating past the ratio limit closes with 1009 (zip bomb defence)")
+    func ratioLimit() async throws {
+        try await withEchoServer(deflate: true) { port in
+            var configuration = Self.clientConfiguration(deflate: true)
+            configuration.maxMessageSize = 64 << 20
+            let connection = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/", configuration: configuration)
+            // 3 MiB of zeros deflate ~1000:1: over the server's default 200:1 above 1 MiB.
+            try await connection.send(binary: ByteBuffer(repeating: 0, count: 3 << 20))
+            for await _ in connection.inbound {}
+            #expect(await connection.closeInfo.code == .messageTooBig)
+        }
+    }
+
+    @Test("headers, path and query reach the server; negotiated extensions are visible to both ends")
+    func connectionInfo() async throws {
+        try await withEchoServer(deflate: true) { port in
+            let connection = try await WebSocketClient.connect(
+                to: "ws://127.0.0.1:\(port)/chat/room?room=r%201&x=2",
+                headers: ["X-Token": "secret"],
+                configuration: Self.clientConfiguration(deflate: true)
+            )
+            try await connection.send(text: "info")
+            var iterator = connection.inbound.makeAsyncIterator()
+            #expect(await iterator.next() == .text("/chat/room|r 1|secret|permessage-deflate"))
+            #expect(connection.info.query == "room=r%201&x=2")
+            #expect(connection.info.remoteAddress?.port == port)
+            try await connection.close()
+        }
+    }
+
+    @Test("a server-initiated close reaches the client with its code and reason")
+    func serverClose() async throws {
+        try await withEchoServer(deflate: false) { port in
+            let connection = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/")
+            try await connection.send(text: "close-me")
+            for await _ in connection.inbound {}
+            #expect(await connection.closeInfo == WebSocketCloseInfo(code: WebSocketCloseCode(4002), reason: "server bye", wasClean: true))
+            await #expect(throws: WebSocketError.connectionClosed) { try await connection.send(text: "late") }
+        }
+    }
+
+    @Test("plain HTTP requests and broken upgrades are refused")
+    func refused() async throws {
+        try await withEchoServer(deflate: false) { port in
+            await #expect(throws: WebSocketClientError.upgradeRejected) {
+                // Extra Sec-WebSocket-Version header makes the version check fail → 426.
+                _ = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/", headers: ["Sec-WebSocket-Version": "8"])
+            }
+            // The server keeps serving.
+            let connection = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/")
+            try await connection.close()
+        }
+    }
+
+    @Test("sending suspends while the peer does not read, memory stays bounded, then drains")
+    func backpressure() async throws {
+        let (gate, open) = AsyncStream.makeStream(of: Void.self)
+        try await withEchoServer(deflate: false, handler: { connection in
+            // Not reading: the transport stops reading the socket after a few buffered messages.
+            for await _ in gate {}
+            for await _ in connection.inbound {}
+        }) { port in
+            var configuration = WebSocketConfiguration()
+            configuration.outbound.highWatermark = 256 << 10
+            configuration.outbound.lowWatermark = 64 << 10
+            let connection = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/", configuration: configuration)
+            let message = ByteBuffer(repeating: 7, count: 64 << 10)
+            let total = 1000  // 62.5 MiB if nothing pushed back
+            let sent = SentCounter()
+            let sender = Task {
+                for _ in 0..<total {
+                    try await connection.send(binary: message)
+                    await sent.increment()
+                }
+            }
+            // Wait until sending stalls: the count stops moving well before everything is sent.
+            var stalled = -1
+            for _ in 0..<60 {
+                try await Task.sleep(for: .milliseconds(500))
+                let now = await sent.value
+                if now == stalled { break }
+                stalled = now
+            }
+            #expect(stalled < total / 2, "sends should suspend once the peer stops reading (sent \(stalled))")
+            open.finish()
+            try await sender.value
+            #expect(await sent.value == total)
+            try await connection.close()
+        }
+    }
+}
+
+actor SentCounter {
+    private(set) var value = 0
+    func increment() { self.value += 1 }
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Autobahn|Testsuite against Packages/WebSocket, in both roles:
+#   server mode: the fuzzing client hits grest-ws-echo (permessage-deflate on), cases 1.x-13.x;
+#   client mode: grest-ws-autobahn-client runs every fuzzing-server case through our client.
+# Prints both summaries (plus NON-STRICT / INFORMATIONAL cases) and exits non-zero if any case is
+# FAILED, UNIMPLEMENTED or missing.
+#
+#   Scripts/conformance-autobahn.sh            # every case
+#   CASES="1.*,12.1.*" Scripts/conformance-autobahn.sh
+#
+# Reports: ${AUTOBAHN_OUT:-Packages/WebSocket/.build/autobahn-reports}/{server,client}/index.html
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+package="$root/Packages/WebSocket"
+autobahn="${AUTOBAHN:-$root/../shared/conformance/autobahn}"
+cases="${CASES:-*}"
+export AUTOBAHN_OUT="${AUTOBAHN_OUT:-$package/.build/autobahn-reports}"
+mkdir -p "$AUTOBAHN_OUT"
+
+echo "conformance: building grest-ws-echo and grest-ws-autobahn-client (release)" >&2
+swift build --package-path "$package" -c release --product grest-ws-echo >&2
+swift build --package-path "$package" -c release --product grest-ws-autobahn-client >&2
+bin="$(swift build --package-path "$package" -c release --show-bin-path)"
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+wait_for_port() {
+    for _ in $(seq 1 120); do
+        (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.5
+    done
+    echo "conformance: nothing listening on port $1" >&2
+    return 1
+}
+
+noteworthy() {
+    python3 - "$1/index.json" <<'PY'
+import json, sys
+for agent, cases in json.load(open(sys.argv[1])).items():
+    for case, r in sorted(cases.items(), key=lambda kv: [int(x) for x in kv[0].split(".")]):
+        for key in ("behavior", "behaviorClose"):
+            if r.get(key) in ("NON-STRICT", "INFORMATIONAL"):
+                print(f"  {case}: {key}={r[key]}")
+PY
+}
+
+# --- server mode -----------------------------------------------------------------------------
+echo_log="$AUTOBAHN_OUT/grest-ws-echo.log"
+"$bin/grest-ws-echo" --port 0 >"$echo_log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q '^listening on' "$echo_log" && break; sleep 0.1; done
+port="$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$echo_log" | head -1)"
+[ -n "$port" ] || { echo "conformance: grest-ws-echo did not start" >&2; cat "$echo_log" >&2; exit 1; }
+
+echo "conformance: server mode against ws://127.0.0.1:$port (cases: $cases)" >&2
+server_status=0
+server_summary="$("$autobahn" server "ws://127.0.0.1:$port" "$cases" grest-ws-echo)" || server_status=$?
+kill "${pids[0]}" 2>/dev/null || true
+
+# --- client mode -----------------------------------------------------------------------------
+client_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"$autobahn" client "$client_port" "$cases" >"$AUTOBAHN_OUT/fuzzingserver.log" 2>&1 &
+pids+=($!)
+wait_for_port "$client_port"
+echo "conformance: client mode against the fuzzing server on port $client_port" >&2
+"$bin/grest-ws-autobahn-client" --url "ws://127.0.0.1:$client_port" --agent grest-ws-client >&2
+kill "${pids[1]}" 2>/dev/null || true
+client_status=0
+client_summary="$("$autobahn" summary "$AUTOBAHN_OUT/client")" || client_status=$?
+
+echo "== Autobahn server mode (grest-ws-echo) =="
+echo "$server_summary"
+noteworthy "$AUTOBAHN_OUT/server"
+echo "== Autobahn client mode (grest-ws-autobahn-client) =="
+echo "$client_summary"
+noteworthy "$AUTOBAHN_OUT/client"
+echo "reports: $AUTOBAHN_OUT/{server,client}/index.html"
+[ "$server_status" -eq 0 ] && [ "$client_status" -eq 0 ]
