@@ -95,7 +95,11 @@ let package = Package(
         ),
         .target(
             name: "GrestWebSocket",
-            dependencies: ["GrestSchema", "GrestContext"],
+            dependencies: [
+                "GrestWebSocketTransport", "GrestSchema", "GrestContext", "GrestHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Packages/WebSocket/Sources/GrestWebSocket",
             exclude: ["PROTOCOL-NOTES.md"]
         ),
@@ -115,7 +119,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GrestWebSocketTests",
-            dependencies: ["GrestWebSocket", "GrestSchema"],
+            dependencies: [
+                "GrestWebSocket", "GrestWebSocketTransport", "WebSocketCompression", "GrestSchema", "GrestHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Packages/WebSocket/Tests/GrestWebSocketTests"
         ),
     ],

@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(path: "../Schema"),
         .package(path: "../Context"),
+        .package(path: "../Http"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
@@ -45,14 +46,23 @@ let package = Package(
         .target(
             name: "GrestWebSocket",
             dependencies: [
+                "GrestWebSocketTransport",
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestContext", package: "Context"),
+                .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["PROTOCOL-NOTES.md"]
         ),
         .testTarget(
             name: "GrestWebSocketTests",
-            dependencies: ["GrestWebSocket", .product(name: "GrestSchema", package: "Schema")]
+            dependencies: [
+                "GrestWebSocket", "GrestWebSocketTransport", "WebSocketCompression",
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .target(
             name: "CGrestZlib",
