@@ -1,0 +1,64 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// The peers and load clients for `make bench-ws` (Scripts/bench-ws.sh).
+// Kept in its own package so Hummingbird and swift-websocket never become dependencies of Packages/WebSocket.
+// (The directory is named WebSocketBench, not WebSocket: a path dependency's identity is its directory name.)
+let package = Package(
+    name: "grest-websocket-benchmarks",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hummingbird-ws-echo", targets: ["hummingbird-ws-echo"]),
+        .executable(name: "ws-load", targets: ["ws-load"]),
+        .executable(name: "ws-idle", targets: ["ws-idle"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        // Hummingbird 2 echo server: HummingbirdWebSocket, permessage-deflate via HummingbirdWSCompression, UTF-8 validation on.
+        .executableTarget(
+            name: "hummingbird-ws-echo",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The one closed-loop load client for every server, on swift-websocket's WSClient (+ WSCompression).
+        .executableTarget(
+            name: "ws-load",
+            dependencies: [
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "WSCompression", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // Opens N idle WebSocket connections on raw NIO, so the server's RSS per connection can be measured.
+        .executableTarget(
+            name: "ws-idle",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
