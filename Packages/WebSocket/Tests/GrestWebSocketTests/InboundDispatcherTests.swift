@@ -15,7 +15,7 @@ struct InboundDispatcherTests {
         }
         try table.on(ChatApi.whoAmI) { "bob" }
         try table.on(ChatApi.markAsRead) { _ in }
-        return InboundDispatcher(table: table, gate: PermissionGate(scopes: scopes), maxConcurrent: maxConcurrent)
+        return InboundDispatcher(table: table, gate: ConnectionScopes(scopes: scopes), maxConcurrent: maxConcurrent)
     }
 
     /// Dispatches one frame and returns the reply frame (run to completion), or nil.
@@ -71,7 +71,7 @@ struct InboundDispatcherTests {
         let contract = SocketContract("Strict", clientToServer: [method], serverToClient: [])
         var table = SocketHandlerTable(contract: contract, receiving: .clientToServer)
         try table.on(method) { _ in SendMessageResponse(success: true, messageId: "") }
-        var dispatcher = InboundDispatcher(table: table, gate: PermissionGate(scopes: nil))
+        var dispatcher = InboundDispatcher(table: table, gate: ConnectionScopes(scopes: nil))
         let response = try #require(await reply(&dispatcher, #"r:Strict.strict:1:{"text":"x","channelId":"c"}"#))
         #expect(body(of: response.encoded)?["context"]?["displayMessage"] == "Invalid response")
     }
@@ -169,7 +169,7 @@ struct InboundDispatcherTests {
         var table = SocketHandlerTable(contract: ChatApi.contract, receiving: .serverToClient)
         try table.on(ChatApi.areYouThere) { true }
         // Server→client methods are never gated, even without identity.
-        var dispatcher = InboundDispatcher(table: table, gate: PermissionGate(scopes: nil))
+        var dispatcher = InboundDispatcher(table: table, gate: ConnectionScopes(scopes: nil))
         let response = try #require(await reply(&dispatcher, "r:ChatApi.areYouThere:1:"))
         #expect(text(response.encoded) == #"s:ChatApi.areYouThere:1:{"success":true,"type":"OK","data":true}"#)
         #expect(try ChatApi.areYouThere.decodeSocketReply(response).get() == true)

@@ -34,7 +34,7 @@ public struct InboundDispatcher: Sendable {
     }
 
     public private(set) var table: SocketHandlerTable
-    public let gate: PermissionGate
+    public let gate: ConnectionScopes
     /// Handlers allowed to run at once; an `r` beyond it gets SERVER_ERROR, an `m` is dropped.
     public let maxConcurrent: Int
     private let methods: [String: SocketMethod]
@@ -42,7 +42,7 @@ public struct InboundDispatcher: Sendable {
     public private(set) var unknownMessageCount = 0
     public private(set) var droppedCount = 0
 
-    public init(table: SocketHandlerTable, gate: PermissionGate, maxConcurrent: Int = 256) {
+    public init(table: SocketHandlerTable, gate: ConnectionScopes, maxConcurrent: Int = 256) {
         precondition(maxConcurrent > 0, "maxConcurrent must be positive")
         self.table = table
         self.gate = gate

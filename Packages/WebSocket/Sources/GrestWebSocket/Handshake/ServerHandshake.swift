@@ -30,7 +30,7 @@ public struct ServerHandshake: Sendable {
         case runMiddleware(headers: [String: String])
         /// Create the connection with this gate and run the user's connection handler so it registers its
         /// handlers, then report ``routesRegistered()`` (or ``registrationFailed(_:)``).
-        case establish(PermissionGate)
+        case establish(ConnectionScopes)
         /// Send these bytes (`k:::null`); the connection is open for messages.
         case accept(frame: [UInt8])
         /// Send `frame` (`x:::…`), then close with `code` and `reason`.
@@ -43,7 +43,7 @@ public struct ServerHandshake: Sendable {
     /// How long the client has to send `h` and the middleware to finish (grest-ts: 5 s).
     public let timeout: Duration
     let connectPermission: Permission?
-    var gate: PermissionGate?
+    var gate: ConnectionScopes?
 
     public init(timeout: Duration = .seconds(5), connectPermission: Permission? = nil) {
         self.timeout = timeout
@@ -90,7 +90,7 @@ public struct ServerHandshake: Sendable {
         case .failure(let error):
             return reject(error)
         case .success(let scopes):
-            let gate = PermissionGate(scopes: scopes)
+            let gate = ConnectionScopes(scopes: scopes)
             if let refusal = gate.check(connectPermission, route: "connect") { return reject(refusal) }
             self.gate = gate
             state = .registeringRoutes
