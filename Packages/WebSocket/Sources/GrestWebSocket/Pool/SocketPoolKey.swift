@@ -1,8 +1,10 @@
+import Crypto
+
 /// Identifies a shareable connection: the URL plus the handshake headers (and an optional group), hashed.
 ///
 /// grest-ts keys are `fullUrl + "::" + k=v&…` and so hold bearer tokens in plain text (research §5.9).
 /// Here the readable part keeps only `scheme://host:port/path` (user info and query removed) and
-/// everything that identifies the connection (full URL, sorted headers, group) goes through SHA-256, of
+/// everything that identifies the connection (full URL, sorted headers, group) goes through swift-crypto's SHA-256, of
 /// which 128 bits are kept: `ws://chat.example/ws/chat#3f9a…`. The hash is stable across runs and
 /// processes, so keys can be logged and compared.
 public struct SocketPoolKey: Sendable, Hashable, CustomStringConvertible {
@@ -23,11 +25,21 @@ public struct SocketPoolKey: Sendable, Hashable, CustomStringConvertible {
             append(name)
             append(value)
         }
-        let digest = SHA256.hash(material)
-        self.value = Self.displayPart(of: url) + (group.map { "@" + $0 } ?? "") + "#" + SHA256.hex(digest.prefix(16))
+        let digest = Array(SHA256.hash(data: material))
+        self.value = Self.displayPart(of: url) + (group.map { "@" + $0 } ?? "") + "#" + Self.hex(digest.prefix(16))
     }
 
     public var description: String { value }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// `scheme://host:port/path` without user info, query or fragment.
     static func displayPart(of url: String) -> String {
