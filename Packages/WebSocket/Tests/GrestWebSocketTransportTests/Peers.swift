@@ -35,7 +35,8 @@ enum Peers {
     static func runBlocking(_ program: String, _ arguments: [String], timeout: Int = 120) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = [String(timeout), program] + arguments
+        // `--kill-after`: the child may have SIGTERM blocked (see `Server.stop()`), so follow up with SIGKILL.
+        process.arguments = ["--kill-after=5", String(timeout), program] + arguments
         let out = Pipe()
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("peer-\(UUID().uuidString).stderr")
         _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
@@ -69,14 +70,22 @@ enum Peers {
                 line.append(byte)
             }
             guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces)) else {
-                self.process.terminate()
+                kill(self.process.processIdentifier, SIGKILL)   // not terminate(): see `stop()`
+                self.process.waitUntilExit()
                 throw PeerError.noPort(String(decoding: line, as: UTF8.self))
             }
             self.port = port
         }
 
+        /// Kills the peer and waits for it.
+        ///
+        /// SIGKILL, not `Process.terminate()` (SIGTERM): a child inherits the signal mask of the thread that spawns
+        /// it, and the Dispatch worker threads `start` spawns from block nearly every signal, SIGTERM included
+        /// (`SigBlk` in the child's /proc status). Node resets its mask at startup; python and coreutils do not, so
+        /// a python peer never saw the SIGTERM and `waitUntilExit()` blocked the test's thread forever, past the
+        /// suite's time limit. That was the interop "hang": the WebSocket exchanges themselves had all passed.
         func stop() {
-            if self.process.isRunning { self.process.terminate() }
+            if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
             self.process.waitUntilExit()
         }
     }
