@@ -97,8 +97,9 @@ let package = Package(
         .target(
             name: "GrestWebSocket",
             dependencies: [
-                "GrestWebSocketTransport", "GrestSchema", "GrestContext", "GrestHTTP",
+                "GrestWebSocketTransport", "WebSocketCompression", "GrestSchema", "GrestContext", "GrestHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -122,8 +123,9 @@ let package = Package(
         .testTarget(
             name: "GrestWebSocketTests",
             dependencies: [
-                "GrestWebSocket", "GrestWebSocketTransport", "WebSocketCompression", "GrestSchema", "GrestHTTP",
+                "GrestWebSocket", "GrestWebSocketTransport", "WebSocketCompression", "GrestSchema", "GrestHTTP", "GrestContext",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             path: "Packages/WebSocket/Tests/GrestWebSocketTests"
         ),

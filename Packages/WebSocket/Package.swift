@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // RFC 6455 transport: framing rules, close handshake, limits, backpressure, server upgrade, client. No zlib.
@@ -48,10 +49,12 @@ let package = Package(
             name: "GrestWebSocket",
             dependencies: [
                 "GrestWebSocketTransport",
+                "WebSocketCompression",
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestContext", package: "Context"),
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -63,6 +66,8 @@ let package = Package(
                 "GrestWebSocket", "GrestWebSocketTransport", "WebSocketCompression",
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "GrestContext", package: "Context"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -70,31 +70,6 @@ struct SocketContractTests {
         // Without queryOnConnect any query is accepted.
         try webSocketSchema(ChatApi.contract).path("/x").done().parseQuery(["anything": "1"])
     }
-
-    struct StaticToken: SocketMiddleware {
-        let token: String
-        func updateHandshake(_ headers: inout [String: String]) async throws { headers["authorization"] = "Bearer " + token }
-    }
-
-    struct Verify: SocketMiddleware {
-        func parseHandshake(_ handshake: SocketHandshakeRequest) async throws {
-            guard handshake.headers["authorization"] == "Bearer good" else { throw NOT_AUTHORIZED(displayMessage: "Invalid token") }
-        }
-        func permissions() async throws -> Set<String>? { ["chat:read"] }
-    }
-
-    @Test func middlewareChain() async throws {
-        #expect(try await SocketMiddlewareChain.handshakeHeaders([]) == [:])
-        let headers = try await SocketMiddlewareChain.handshakeHeaders([StaticToken(token: "good")])
-        #expect(headers == ["authorization": "Bearer good"])
-        let ok = await SocketMiddlewareChain.runServerSide([Verify()], SocketHandshakeRequest(headers: headers))
-        #expect(try ok.get() == ["chat:read"])
-        let bad = await SocketMiddlewareChain.runServerSide([Verify()], SocketHandshakeRequest(headers: ["authorization": "Bearer bad"]))
-        guard case .failure(let error) = bad else { throw Failure() }
-        #expect(error.type == "NOT_AUTHORIZED")
-        #expect(error.displayMessage == "Invalid token")
-        #expect(try await SocketMiddlewareChain.runServerSide([], SocketHandshakeRequest(headers: [:])).get() == nil)
-    }
 }
 
 struct Failure: Error {}

@@ -51,14 +51,7 @@ enum RequestPipeline {
 
     /// All `parse`, then all `process`, then all `clear` (always); the first thrown error rejects the request.
     static func runMiddleware(_ middleware: [any TransportMiddleware], _ request: InboundRequest) async -> ServiceError? {
-        defer { for item in middleware { item.clear() } }
-        do {
-            for item in middleware { try item.parse(request) }
-            for item in middleware { try await item.process() }
-            return nil
-        } catch {
-            return ServiceError.fromUnknown(error)
-        }
+        await TransportMiddlewareChain.runServerSide(middleware, request)
     }
 
     /// GET/DELETE: path params merged with the query (the query wins). Body methods: the JSON body, with the

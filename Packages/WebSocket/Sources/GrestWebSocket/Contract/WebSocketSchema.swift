@@ -1,4 +1,5 @@
-import GrestSchema
+public import GrestHTTP
+public import GrestSchema
 
 /// A socket API ready to serve or call: contract, path, middleware, typed query and connect permission
 /// (grest-ts `GGWebSocketSchema`). Build it with ``webSocketSchema(_:)``.
@@ -6,10 +7,11 @@ public struct WebSocketSchema<Query: Sendable>: Sendable {
     public let contract: SocketContract
     /// The exact pathname served, with a leading `/`.
     public let path: String
-    public let middlewares: [any SocketMiddleware]
+    public let middlewares: [any TransportMiddleware]
     /// Checked at handshake before the handler runs; `nil` means none.
     public let connectPermission: Permission?
     let queryParser: @Sendable ([String: String]) throws(ServiceError) -> Query
+    let queryEncoder: @Sendable (Query) -> [(String, String)]
 
     /// The contract name, used as the API label.
     public var name: String { contract.name }
@@ -18,6 +20,11 @@ public struct WebSocketSchema<Query: Sendable>: Sendable {
     /// "Invalid query parameters", which a server answers with close 4000 and no `x` frame.
     public func parseQuery(_ query: [String: String]) throws(ServiceError) -> Query {
         try queryParser(query)
+    }
+
+    /// The query as URL parameters (strings as they are, numbers and booleans as JSON text), sorted by name.
+    public func encodeQuery(_ query: Query) -> [(name: String, value: String)] {
+        queryEncoder(query).map { (name: $0.0, value: $0.1) }
     }
 }
 
@@ -32,27 +39,29 @@ public struct WebSocketSchema<Query: Sendable>: Sendable {
 ///     .done()
 /// ```
 public func webSocketSchema(_ contract: SocketContract) -> WebSocketSchemaBuilder<Void> {
-    WebSocketSchemaBuilder(contract: contract, path: nil, middlewares: [], connectPermission: nil, queryParser: { _ in () })
+    WebSocketSchemaBuilder(
+        contract: contract, path: nil, middlewares: [], connectPermission: nil, queryParser: { _ in () }, queryEncoder: { _ in [] })
 }
 
 /// The builder behind ``webSocketSchema(_:)``.
 public struct WebSocketSchemaBuilder<Query: Sendable>: Sendable {
     let contract: SocketContract
     let path: String?
-    let middlewares: [any SocketMiddleware]
+    let middlewares: [any TransportMiddleware]
     let connectPermission: Permission?
     let queryParser: @Sendable ([String: String]) throws(ServiceError) -> Query
+    let queryEncoder: @Sendable (Query) -> [(String, String)]
 
     /// The endpoint path; a leading `/` is added when missing.
     public func path(_ path: String) -> Self {
         Self(
             contract: contract, path: path.hasPrefix("/") ? path : "/" + path, middlewares: middlewares,
-            connectPermission: connectPermission, queryParser: queryParser)
+            connectPermission: connectPermission, queryParser: queryParser, queryEncoder: queryEncoder)
     }
 
     /// Appends a middleware; they run in order.
-    public func use(_ middleware: any SocketMiddleware) -> Self {
-        Self(contract: contract, path: path, middlewares: middlewares + [middleware], connectPermission: connectPermission, queryParser: queryParser)
+    public func use(_ middleware: any TransportMiddleware) -> Self {
+        Self(contract: contract, path: path, middlewares: middlewares + [middleware], connectPermission: connectPermission, queryParser: queryParser, queryEncoder: queryEncoder)
     }
 
     /// Declares the typed query checked on connect (grest-ts `queryOnConnect<Q>()`).
@@ -67,12 +76,27 @@ public struct WebSocketSchemaBuilder<Query: Sendable>: Sendable {
                 case .success(let query): return query
                 case .failure(let issues): throw VALIDATION_ERROR(issues, displayMessage: "Invalid query parameters")
                 }
+            },
+            queryEncoder: { query in
+                guard case .object(let object) = schema.encode(query) else { return [] }
+                var items: [(String, String)] = []
+                for member in object {
+                    switch member.value {
+                    case .string(let text): items.append((member.key, text))
+                    case .null: continue
+                    default:
+                        var writer = JSONWriter()
+                        writer.write(member.value)
+                        items.append((member.key, String(decoding: writer.bytes, as: UTF8.self)))
+                    }
+                }
+                return items.sorted { $0.0 < $1.0 }
             })
     }
 
     /// The permission checked at handshake (no identity → NOT_AUTHORIZED, missing scope → FORBIDDEN, both as `x` + 4001).
     public func connectPermission(_ permission: Permission) -> Self {
-        Self(contract: contract, path: path, middlewares: middlewares, connectPermission: permission, queryParser: queryParser)
+        Self(contract: contract, path: path, middlewares: middlewares, connectPermission: permission, queryParser: queryParser, queryEncoder: queryEncoder)
     }
 
     /// Finishes the schema; an invalid path or permission stops the process (a definition bug).
@@ -98,6 +122,6 @@ public struct WebSocketSchemaBuilder<Query: Sendable>: Sendable {
             }
         }
         return WebSocketSchema(
-            contract: contract, path: path, middlewares: middlewares, connectPermission: connectPermission, queryParser: queryParser)
+            contract: contract, path: path, middlewares: middlewares, connectPermission: connectPermission, queryParser: queryParser, queryEncoder: queryEncoder)
     }
 }

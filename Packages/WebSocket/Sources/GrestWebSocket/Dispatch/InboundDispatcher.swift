@@ -111,7 +111,12 @@ public struct InboundCall: Sendable {
     /// Parses DATA (malformed JSON reads as absent, as in grest-ts), runs the handler and returns the `s`
     /// frame for an `r`, `nil` for an `m`. Never throws: every `r` gets exactly one reply.
     public func run() async -> [UInt8]? {
+        await execute().frame
+    }
+
+    /// ``run()`` plus the outcome for metrics and logs: the error of a failed call, `nil` on success.
+    public func execute() async -> (frame: [UInt8]?, error: ServiceError?) {
         let reply = await handler(frame.data().value)
-        return expectsReply ? SocketFrameCodec.encodeResponse(to: frame, body: reply.body) : nil
+        return (expectsReply ? SocketFrameCodec.encodeResponse(to: frame, body: reply.body) : nil, reply.error)
     }
 }

@@ -1,0 +1,308 @@
+import GrestContext
+import GrestSchema
+import GrestWebSocketTransport
+import NIOCore
+import Synchronization
+
+/// Settings shared by both ends of a typed socket.
+public struct SocketPeerConfiguration: Sendable {
+    /// Default wait for an `s` (grest-ts: 30 s); each call can override it.
+    public var requestTimeout: Duration = .seconds(30)
+    /// Outbound requests in flight at once; one more fails with SERVER_ERROR without being sent.
+    public var maxInFlightRequests: Int = 1024
+    /// Inbound handlers running at once; one more `r` gets SERVER_ERROR, one more `m` is dropped.
+    public var maxConcurrentHandlers: Int = 256
+    /// Liveness: RFC 6455 pings by the transport (``Heartbeat/Configuration/usesProtocolPing``) or app-level
+    /// `p:::` for peers without protocol ping; `nil` turns it off. `p:::` from the peer is always answered.
+    public var heartbeat: Heartbeat.Configuration? = Heartbeat.Configuration()
+    /// Bounds on PATH and ID of inbound frames.
+    public var frameLimits: SocketFrameCodec.Limits = SocketFrameCodec.Limits()
+
+    public init() {}
+}
+
+/// The engine of one established typed socket, on either side: routes inbound frames to the dispatcher
+/// (`r`/`m`), the pending table (`s`) and the heartbeat (`p`/`o`), sends typed calls, and ends everything
+/// when the socket closes.
+///
+/// State has one owner: a `Mutex` around plain value machines (``PendingRequests``, ``InboundDispatcher``,
+/// ``Heartbeat``); nothing awaits while holding it. Timers are NIO scheduled tasks on the socket's event loop.
+final class SocketPeer: Sendable {
+    typealias Waiter = EventLoopPromise<Result<SocketFrame, ServiceError>>
+
+    struct State: Sendable {
+        var pending: PendingRequests<Waiter>
+        var dispatcher: InboundDispatcher
+        var heartbeat: Heartbeat?
+        var closeCallbacks: [@Sendable () async -> Void] = []
+        var isClosed = false
+        var requestTimer: (deadline: ContinuousClock.Instant, task: Scheduled<Void>)?
+        var heartbeatTask: RepeatedTask?
+    }
+
+    let transport: WebSocketConnection
+    let contract: SocketContract
+    /// The direction this side sends.
+    let sending: SocketDirection
+    /// The connection's context; handlers run in children of it.
+    let context: Context
+    let metrics: SocketMetrics?
+    let configuration: SocketPeerConfiguration
+    private let codec: SocketFrameCodec
+    private let state: Mutex<State>
+
+    init(
+        transport: WebSocketConnection, contract: SocketContract, receiving: SocketDirection, table: SocketHandlerTable,
+        gate: ConnectionScopes, context: Context, metrics: SocketMetrics?, configuration: SocketPeerConfiguration
+    ) {
+        self.transport = transport
+        self.contract = contract
+        self.sending = receiving == .clientToServer ? .serverToClient : .clientToServer
+        self.context = context
+        self.metrics = metrics
+        self.configuration = configuration
+        self.codec = SocketFrameCodec(limits: configuration.frameLimits)
+        var heartbeat: Heartbeat?
+        if let beat = configuration.heartbeat, !beat.usesProtocolPing { heartbeat = Heartbeat(configuration: beat, now: .now) }
+        self.state = Mutex(
+            State(
+                pending: PendingRequests(timeout: configuration.requestTimeout, maxInFlight: configuration.maxInFlightRequests),
+                dispatcher: InboundDispatcher(table: table, gate: gate, maxConcurrent: configuration.maxConcurrentHandlers),
+                heartbeat: heartbeat))
+    }
+
+    var eventLoop: any EventLoop { transport.channel.eventLoop }
+
+    var isClosed: Bool { state.withLock { $0.isClosed } }
+
+    // MARK: Handlers
+
+    func register(_ update: (inout SocketHandlerTable) throws(SocketRegistrationError) -> Void) throws(SocketRegistrationError) {
+        try state.withLock { (state) throws(SocketRegistrationError) in try state.dispatcher.updateTable(update) }
+    }
+
+    func removeHandlers(routes: Set<String>) {
+        state.withLock { state in
+            try? state.dispatcher.updateTable { table in table.remove(routes: routes) }
+        }
+    }
+
+    /// Runs `callback` (in the connection's context) when the socket closes; at once when it already has.
+    func onClose(_ callback: @escaping @Sendable () async -> Void) {
+        let runNow = state.withLock { state -> Bool in
+            if state.isClosed { return true }
+            state.closeCallbacks.append(callback)
+            return false
+        }
+        if runNow { Task { await self.context.run { await callback() } } }
+    }
+
+    // MARK: Reading
+
+    /// Serves inbound frames until the socket closes, running handlers concurrently, then ends the peer.
+    func run(_ iterator: inout WebSocketInboundStream.AsyncIterator) async {
+        startHeartbeat()
+        await withDiscardingTaskGroup { group in
+            while let message = await iterator.next() {
+                // Every typed frame is text; binary frames are dropped (grest-ts browsers do the same).
+                guard case .text(let text) = message else { continue }
+                guard case .frame(let frame) = codec.decode(text) else { continue }
+                await received(frame, group: &group)
+            }
+        }
+        await connectionEnded()
+    }
+
+    private func received(_ frame: SocketFrame, group: inout DiscardingTaskGroup) async {
+        let pong: Bool = state.withLock { state in
+            guard var heartbeat = state.heartbeat else { return frame.kind == .ping }
+            let action = heartbeat.frameReceived(kind: frame.kind, now: .now)
+            state.heartbeat = heartbeat
+            return action != .none
+        }
+        switch frame.kind {
+        case .request, .message:
+            let action = state.withLock { $0.dispatcher.frameReceived(frame) }
+            switch action {
+            case .reply(let bytes):
+                metrics?.inbound(route: frame.path, result: Self.errorType(in: bytes) ?? "SERVER_ERROR", nanoseconds: nil)
+                await sendQuietly(bytes)
+            case .run(let call):
+                group.addTask { await self.runCall(call) }
+            case .drop(let reason):
+                switch reason {
+                case .unknownRoute: metrics?.inbound(route: "unknown", result: "ROUTE_NOT_FOUND", nanoseconds: nil)
+                case .permissionDenied(let route, let type): metrics?.inbound(route: route, result: type, nanoseconds: nil)
+                case .noHandler(let route), .overloaded(let route): metrics?.inbound(route: route, result: "SERVER_ERROR", nanoseconds: nil)
+                case .notInbound: break
+                }
+            }
+        case .response:
+            let action = state.withLock { $0.pending.responseReceived(frame) }
+            if case .resolve(let waiter, _) = action { waiter.succeed(.success(frame)) }
+        case .ping:
+            if pong { await sendQuietly(SocketFrameCodec.pong) }
+        case .pong, .handshake, .handshakeAccepted, .handshakeRejected:
+            break
+        }
+    }
+
+    private func runCall(_ call: InboundCall) async {
+        let started = ContinuousClock.now
+        let (reply, error) = await context.run {
+            await Context.run(name: "ws-message") {
+                try? SocketMessageInfo.key.set(SocketMessageInfo(path: call.route))
+                return await call.execute()
+            }
+        }
+        state.withLock { $0.dispatcher.callFinished() }
+        metrics?.inbound(route: call.route, result: error?.type ?? "OK", nanoseconds: (ContinuousClock.now - started).nanoseconds)
+        if let reply { await sendQuietly(reply) }
+    }
+
+    /// The TYPE of an error reply built by the dispatcher (for metrics).
+    private static func errorType(in reply: [UInt8]) -> String? {
+        guard case .frame(let frame) = SocketFrameCodec().decode(reply) else { return nil }
+        return frame.data().value?["type"]?.stringValue
+    }
+
+    // MARK: Sending
+
+    /// Sends `r` and waits for its `s` (or the timeout, or the close).
+    func request(route: String, payload: [UInt8], timeout: Duration?) async -> Result<SocketFrame, ServiceError> {
+        let waiter = eventLoop.makePromise(of: Result<SocketFrame, ServiceError>.self)
+        let now = ContinuousClock.now
+        let action = state.withLock { state in
+            let action = state.pending.start(path: route, now: now, timeout: timeout, waiter: waiter)
+            if case .send = action { armRequestTimer(&state, deadline: now + (timeout ?? state.pending.timeout)) }
+            return action
+        }
+        switch action {
+        case .fail(let waiter, let error):
+            waiter.succeed(.failure(error))
+        case .send(let id):
+            do {
+                try await transport.send(text: String(decoding: SocketFrameCodec.encodeRequest(path: route, id: id, payload: payload), as: UTF8.self))
+            } catch {
+                state.withLock { $0.pending.cancel(id: id) }?.succeed(.failure(PendingRequests<Waiter>.closedError()))
+            }
+        }
+        // The waiter is always fulfilled: by the reply, the timer, the close, or above.
+        return (try? await waiter.futureResult.get()) ?? .failure(PendingRequests<Waiter>.closedError())
+    }
+
+    /// Sends `m`; returns once the transport has taken it.
+    func message(route: String, payload: [UInt8]) async throws(ServiceError) {
+        guard !isClosed else { throw PendingRequests<Waiter>.closedError() }
+        do {
+            try await transport.send(text: String(decoding: SocketFrameCodec.encode(.message, path: route, payload: payload), as: UTF8.self))
+        } catch WebSocketError.outboundQueueFull {
+            throw SERVER_ERROR(displayMessage: "Socket send queue is full")
+        } catch {
+            throw PendingRequests<Waiter>.closedError()
+        }
+    }
+
+    /// Sends raw frame bytes; failures mean the socket is going away, which the read loop notices.
+    func sendQuietly(_ bytes: [UInt8]) async {
+        try? await transport.send(text: String(decoding: bytes, as: UTF8.self))
+    }
+
+    private func armRequestTimer(_ state: inout State, deadline: ContinuousClock.Instant) {
+        if let armed = state.requestTimer, armed.deadline <= deadline { return }
+        state.requestTimer?.task.cancel()
+        let task = eventLoop.scheduleTask(in: TimeAmount(deadline - .now)) { [self] in requestTimerFired() }
+        state.requestTimer = (deadline, task)
+    }
+
+    private func requestTimerFired() {
+        let expired = state.withLock { state in
+            state.requestTimer = nil
+            let expired = state.pending.expire(now: .now)
+            if !state.isClosed, let next = state.pending.nextDeadline { armRequestTimer(&state, deadline: next) }
+            return expired
+        }
+        for (waiter, error) in expired { waiter.succeed(.failure(error)) }
+    }
+
+    // MARK: Liveness
+
+    private func startHeartbeat() {
+        guard let beat = configuration.heartbeat, !beat.usesProtocolPing else { return }
+        let delay = TimeAmount(min(beat.interval, beat.timeout))
+        let task = eventLoop.scheduleRepeatedTask(initialDelay: delay, delay: delay) { [self] _ in heartbeatTick() }
+        state.withLock { state in
+            if state.isClosed { task.cancel() } else { state.heartbeatTask = task }
+        }
+    }
+
+    private func heartbeatTick() {
+        let action = state.withLock { state -> Heartbeat.Action in
+            guard var heartbeat = state.heartbeat else { return .none }
+            let action = heartbeat.tick(now: .now)
+            state.heartbeat = heartbeat
+            return action
+        }
+        switch action {
+        case .sendAppPing(let bytes), .sendAppPong(let bytes):
+            Task { await sendQuietly(bytes) }
+        case .sendProtocolPing:
+            Task { try? await transport.ping() }
+        case .peerDead:
+            metrics?.heartbeatTimeouts.increment()
+            // Destroy, do not close-handshake: a dead peer would never answer (research §5.6).
+            transport.abort()
+        case .none:
+            break
+        }
+    }
+
+    // MARK: Closing
+
+    /// Closes the socket with a close handshake; pending requests resolve with "Socket connection closed!".
+    func close(code: WebSocketCloseCode = .normalClosure, reason: String = "") async {
+        _ = try? await transport.close(code: code, reason: reason)
+    }
+
+    /// Waits (up to `timeout`) until no request of this side is in flight.
+    func drain(timeout: Duration) async {
+        state.withLock { $0.pending.beginDraining() }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if state.withLock({ $0.pending.isEmpty || $0.isClosed }) { return }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    private func connectionEnded() async {
+        let (waiters, callbacks) = state.withLock { state in
+            state.isClosed = true
+            state.requestTimer?.task.cancel()
+            state.requestTimer = nil
+            state.heartbeatTask?.cancel()
+            state.heartbeatTask = nil
+            let callbacks = state.closeCallbacks
+            state.closeCallbacks = []
+            return (state.pending.close(), callbacks)
+        }
+        for (waiter, error) in waiters { waiter.succeed(.failure(error)) }
+        let info = await transport.closeInfo
+        if info.reason == "ping timeout" { metrics?.heartbeatTimeouts.increment() }
+        await context.run {
+            for callback in callbacks { await callback() }
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        self = .nanoseconds(max(0, duration.nanoseconds))
+    }
+}

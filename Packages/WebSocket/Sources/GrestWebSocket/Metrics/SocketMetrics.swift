@@ -1,0 +1,92 @@
+import CoreMetrics
+import Synchronization
+
+/// The metrics of one socket API (grest-ts `GGWebSocketMetrics`, prefix `grest_ws_`), created once per
+/// registration so the hot path only increments.
+///
+/// | Metric | Type | Dimensions |
+/// |---|---|---|
+/// | `grest_ws_connections_active` | meter | api, path |
+/// | `grest_ws_connections_total` | counter | api, path, result (`OK`, `QUERY_INVALID`, `HANDSHAKE_FAILED`, `ERROR`) |
+/// | `grest_ws_heartbeat_timeouts_total` | counter | api, path |
+/// | `grest_ws_requests_total` | counter | api, path, method, result (`OK` or an error TYPE) |
+/// | `grest_ws_request_duration_seconds` | timer | api, path, method |
+/// | `grest_ws_out_requests_total` | counter | api, path, method, result (`OK`, an error TYPE, `CONNECTION_CLOSED`) |
+/// | `grest_ws_out_request_duration_seconds` | timer | api, path, method (`r` only) |
+///
+/// `method` is a route the contract declares, or `unknown`; `result` is `OK`, a TYPE the contract lists, or
+/// `SERVER_ERROR`. No label value ever comes from the peer, so cardinality is bounded by the contract.
+final class SocketMetrics: Sendable {
+    static let prefix = "grest_ws_"
+
+    struct Route: Sendable {
+        let results: [String: Counter]
+        let other: Counter
+        let timer: Timer
+    }
+
+    let active: Meter
+    private let connections: [String: Counter]
+    let heartbeatTimeouts: Counter
+    private let inbound: [String: Route]
+    private let outbound: [String: Route]
+    private let unknownInbound: Route
+
+    init(contract: SocketContract, path: String, factory: (any MetricsFactory)?) {
+        let base = [("api", contract.name), ("path", path)]
+        func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+            factory.map { Counter(label: Self.prefix + label, dimensions: dimensions, factory: $0) }
+                ?? Counter(label: Self.prefix + label, dimensions: dimensions)
+        }
+        func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
+            factory.map { Timer(label: Self.prefix + label, dimensions: dimensions, preferredDisplayUnit: .milliseconds, factory: $0) }
+                ?? Timer(label: Self.prefix + label, dimensions: dimensions, preferredDisplayUnit: .milliseconds)
+        }
+        func route(_ name: String, method: String, errors: [String], extra: [String]) -> Route {
+            let dimensions = base + [("method", method)]
+            var results: [String: Counter] = [:]
+            for result in Set(errors + extra + ["OK", "SERVER_ERROR"]) {
+                results[result] = counter(name + "_total", dimensions + [("result", result)])
+            }
+            return Route(results: results, other: results["SERVER_ERROR"]!, timer: timer(name + "_duration_seconds", dimensions))
+        }
+        self.active = factory.map { Meter(label: Self.prefix + "connections_active", dimensions: base, factory: $0) }
+            ?? Meter(label: Self.prefix + "connections_active", dimensions: base)
+        var connections: [String: Counter] = [:]
+        for result in ["OK", "QUERY_INVALID", "HANDSHAKE_FAILED", "ERROR"] {
+            connections[result] = counter("connections_total", base + [("result", result)])
+        }
+        self.connections = connections
+        self.heartbeatTimeouts = counter("heartbeat_timeouts_total", base)
+        let gateErrors = ["ROUTE_NOT_FOUND", "NOT_AUTHORIZED", "FORBIDDEN", "VALIDATION_ERROR"]
+        var inbound: [String: Route] = [:]
+        var outbound: [String: Route] = [:]
+        for method in contract.clientToServer + contract.serverToClient {
+            let errors = method.descriptor.errors.map(\.type)
+            // Each side records what it receives as `requests` and what it sends as `out_requests`.
+            inbound[method.route] = route("requests", method: method.route, errors: errors, extra: gateErrors)
+            outbound[method.route] = route("out_requests", method: method.route, errors: errors, extra: ["CONNECTION_CLOSED"])
+        }
+        self.inbound = inbound
+        self.outbound = outbound
+        self.unknownInbound = route("requests", method: "unknown", errors: [], extra: gateErrors)
+    }
+
+    func connection(_ result: String) {
+        (connections[result] ?? connections["ERROR"]!).increment()
+    }
+
+    /// An inbound `r`/`m` finished with `result` (`OK` or an error TYPE).
+    func inbound(route: String, result: String, nanoseconds: Int64?) {
+        let metrics = inbound[route] ?? unknownInbound
+        (metrics.results[result] ?? metrics.other).increment()
+        if let nanoseconds { metrics.timer.recordNanoseconds(nanoseconds) }
+    }
+
+    /// An outbound `r`/`m` finished with `result`.
+    func outbound(route: String, result: String, nanoseconds: Int64?) {
+        guard let metrics = outbound[route] else { return }
+        (metrics.results[result] ?? metrics.other).increment()
+        if let nanoseconds { metrics.timer.recordNanoseconds(nanoseconds) }
+    }
+}

@@ -1,0 +1,452 @@
+import GrestContext
+import GrestHTTP
+import GrestSchema
+import GrestWebSocket
+import GrestWebSocketTransport
+import NIOCore
+import Synchronization
+import Testing
+
+// MARK: Fixtures
+
+struct AuthUser: Sendable, Equatable {
+    var id: String
+    var scopes: Set<String>
+}
+
+let authUser = ContextKey<AuthUser>("authUser")
+let bearerToken = ContextKey<String>("bearerToken", isMutable: true)
+
+/// The seed README's BearerAuthMiddleware: one type for HTTP requests and socket handshakes.
+struct BearerAuth: TransportMiddleware {
+    var getToken: @Sendable () -> String?
+    var users: [String: AuthUser] = [
+        "alice": AuthUser(id: "alice", scopes: ["chat:read", "chat:write"]),
+        "bob": AuthUser(id: "bob", scopes: ["chat:read"]),
+    ]
+
+    var requestHeaders: [String] { ["authorization"] }
+
+    func updateRequest(_ request: inout OutboundRequest) async throws {
+        if let token = getToken() { request.headers.replaceOrAdd(name: "authorization", value: "Bearer \(token)") }
+    }
+
+    func parse(_ request: InboundRequest) throws {
+        if let token = request.bearerToken { try bearerToken.set(token) }
+    }
+
+    func process() async throws {
+        guard let token = bearerToken.get() else { return }
+        guard let user = users[token] else { throw NOT_AUTHORIZED(displayMessage: "Invalid token") }
+        try authUser.set(user)
+    }
+
+    func clear() {
+        try? bearerToken.delete()
+    }
+}
+
+let scopeResolver: ScopeResolver = { authUser.get()?.scopes }
+
+/// Collects values from handlers running on other tasks.
+final class Inbox<Value: Sendable>: Sendable {
+    private let values = Mutex<[Value]>([])
+    func add(_ value: Value) { values.withLock { $0.append(value) } }
+    var all: [Value] { values.withLock { $0 } }
+
+    /// Waits until `count` values arrived (or 5 s passed).
+    func wait(for count: Int) async -> [Value] {
+        for _ in 0..<500 where all.count < count { try? await Task.sleep(for: .milliseconds(10)) }
+        return all
+    }
+}
+
+let PublicChat = webSocketSchema(
+    SocketContract(
+        "PublicChat",
+        clientToServer: [ChatApi.sendMessage, ChatApi.markAsRead, ChatApi.ping],
+        serverToClient: [ChatApi.newMessage, ChatApi.areYouThere])
+).path("ws/public").done()
+
+/// Every client-to-server method declares a permission, as strict mode requires once a resolver is wired.
+enum Guarded {
+    static let hello = ContractMethod("hello", success: IsString, permission: .public)
+    static let contract = SocketContract("Guarded", clientToServer: [ChatApi.whoAmI, hello], serverToClient: [])
+}
+
+/// A server with `register` applied, started on port 0; shut down after `body`.
+func withServer(
+    configuration: HTTPServerConfiguration = HTTPServerConfiguration(),
+    _ register: (HTTPServer) throws -> Void, _ body: (Int) async throws -> Void
+) async throws {
+    let server = HTTPServer(configuration: configuration)
+    try register(server)
+    try await server.start()
+    do {
+        try await body(try #require(server.port))
+    } catch {
+        await server.shutdown()
+        throw error
+    }
+    await server.shutdown()
+}
+
+/// A raw WebSocket speaking the wire protocol by hand.
+struct RawPeer {
+    let connection: WebSocketConnection
+    var iterator: WebSocketInboundStream.AsyncIterator
+
+    init(_ url: String) async throws {
+        connection = try await WebSocketClient.connect(to: url)
+        iterator = connection.inbound.makeAsyncIterator()
+    }
+
+    func send(_ text: String) async throws { try await connection.send(text: text) }
+
+    /// The next text frame, or `nil` when the socket closed.
+    mutating func next() async -> String? {
+        while let message = await iterator.next() {
+            if case .text(let text) = message { return text }
+        }
+        return nil
+    }
+}
+
+// MARK: Tests
+
+@Suite("Typed socket RPC over real sockets")
+struct SocketRPCTests {
+    @Test func messagingBothWays() async throws {
+        let marked = Inbox<String>()
+        let answers = Inbox<Bool>()
+        try await withServer({ server in
+            try server.register(PublicChat) { socket in
+                #expect(SocketConnectionInfo.current?.path == "/ws/public")
+                try socket.incoming.on(ChatApi.sendMessage) { request in
+                    #expect(SocketMessageInfo.current?.path == "PublicChat.sendMessage")
+                    if request.channelId == "full" { throw ROOM_FULL(displayMessage: "Room is full") }
+                    if request.channelId == "unlisted" { throw NOT_LISTED() }
+                    // Push to the sender while answering, and ask it something.
+                    try await socket.outgoing.call(ChatApi.newMessage, "echo: " + request.text)
+                    answers.add(try await socket.outgoing.call(ChatApi.areYouThere))
+                    return SendMessageResponse(success: true, messageId: "m-" + request.text)
+                }
+                try socket.incoming.on(ChatApi.markAsRead) { marked.add($0.messageId) }
+                // ping is declared but deliberately not handled (partial registration).
+            }
+        }) { port in
+            let client = PublicChat.createClient(url: "ws://127.0.0.1:\(port)")
+            let pushes = Inbox<String>()
+            try client.incoming.on(ChatApi.newMessage) { pushes.add($0) }
+            try client.incoming.on(ChatApi.areYouThere) { true }
+            #expect(await client.outgoing.result(ChatApi.ping).error?.displayMessage == "Socket is not connected")
+            #expect(!client.isConnected)
+            try await client.connect()
+            #expect(client.isConnected)
+
+            let reply = try await client.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "hi", channelId: "general"))
+            #expect(reply == SendMessageResponse(success: true, messageId: "m-hi"))
+            #expect(pushes.all == ["echo: hi"])
+            #expect(answers.all == [true])
+
+            try await client.outgoing.call(ChatApi.markAsRead, MarkAsRead(messageId: "m1"))
+            #expect(await marked.wait(for: 1) == ["m1"])
+
+            // Declared errors are typed; undeclared ones read SERVER_ERROR "Invalid response"; bad input VALIDATION_ERROR.
+            let full = await client.outgoing.result(ChatApi.sendMessage, SendMessageRequest(text: "x", channelId: "full")).error
+            #expect(full?.type == "ROOM_FULL")
+            #expect(full?.displayMessage == "Room is full")
+            let unlisted = await client.outgoing.result(ChatApi.sendMessage, SendMessageRequest(text: "x", channelId: "unlisted")).error
+            #expect(unlisted?.type == "SERVER_ERROR")
+            let invalid = try #require(
+                await client.outgoing.send(route: "PublicChat.sendMessage", data: ["text": "", "channelId": "c"], expectResponse: true))
+            #expect(invalid.data().value?["type"]?.stringValue == "VALIDATION_ERROR")
+            // A method without handler answers SERVER_ERROR (not ROUTE_NOT_FOUND), fire-and-forget just returns.
+            try await client.outgoing.call(ChatApi.ping)
+            let unknown = try #require(await client.outgoing.send(route: "PublicChat.nope", data: nil, expectResponse: true))
+            #expect(unknown.data().value?["type"]?.stringValue == "ROUTE_NOT_FOUND")
+
+            await client.disconnect()
+            #expect(!client.isConnected)
+            #expect(await client.outgoing.result(ChatApi.ping).error?.type == "SERVER_ERROR")
+            await #expect(throws: ServiceError.self) { try await client.connect() }
+        }
+    }
+
+    @Test func authAtConnectQueryAndPermissions() async throws {
+        let seen = Inbox<RoomQuery>()
+        let schema = webSocketSchema(Guarded.contract)
+            .path("ws/chat")
+            .use(BearerAuth(getToken: { nil }))
+            .queryOnConnect(IsObject(RoomQuery.init, field("room", \.room, IsString.nonEmpty), field("version", \.version, IsInt)))
+            .connectPermission(.scope("chat:read"))
+            .done()
+        try await withServer({ server in
+            try server.register(schema, permissionResolver: scopeResolver) { socket in
+                seen.add(socket.query)
+                try socket.incoming.on(ChatApi.whoAmI) { try authUser.assert().id }
+            }
+        }) { port in
+            func client(_ token: String?, query: RoomQuery = RoomQuery(room: "lobby", version: 2)) -> SocketClient<RoomQuery> {
+                var configuration = SocketClientConfiguration()
+                configuration.middleware = [BearerAuth(getToken: { token })]
+                return schema.createClient(url: "ws://127.0.0.1:\(port)", query: query, configuration: configuration)
+            }
+            // A bad token: NOT_AUTHORIZED "Invalid token" from connect(), never retried.
+            do throws(ServiceError) {
+                try await client("mallory").connect()
+                Issue.record("connect with a bad token succeeded")
+            } catch {
+                #expect(error.type == "NOT_AUTHORIZED")
+                #expect(error.displayMessage == "Invalid token")
+            }
+            // No identity at all fails the connect permission with NOT_AUTHORIZED.
+            await #expect(throws: ServiceError.self) { try await client(nil).connect() }
+            // A bad query is refused with close 4000: VALIDATION_ERROR.
+            do throws(ServiceError) {
+                try await client("alice", query: RoomQuery(room: "", version: 1)).connect()
+                Issue.record("connect with an empty room succeeded")
+            } catch {
+                #expect(error.type == "VALIDATION_ERROR")
+            }
+
+            let alice = client("alice")
+            try await alice.connect()
+            #expect(try await alice.outgoing.call(ChatApi.whoAmI) == "alice")
+            #expect(seen.all.last == RoomQuery(room: "lobby", version: 2), "the server sees typed, converted values")
+
+            // Bob connects (chat:read) but whoAmI needs chat:admin or read+write: FORBIDDEN, and the socket stays open.
+            let bob = client("bob")
+            try await bob.connect()
+            #expect(await bob.outgoing.result(ChatApi.whoAmI).error?.type == "FORBIDDEN")
+            #expect(await bob.outgoing.result(ChatApi.whoAmI).error?.type == "FORBIDDEN")
+            #expect(bob.isConnected)
+            await alice.disconnect()
+            await bob.disconnect()
+        }
+    }
+
+    @Test func perMessageGateWithoutIdentity() async throws {
+        let schema = webSocketSchema(Guarded.contract).path("ws/open").done()
+        try await withServer({ server in
+            try server.register(schema, permissionResolver: scopeResolver) { socket in
+                try socket.incoming.on(ChatApi.whoAmI) { "nobody" }
+                try socket.incoming.on(Guarded.hello) { "hello" }
+            }
+        }) { port in
+            let client = schema.createClient(url: "ws://127.0.0.1:\(port)")
+            try await client.connect()
+            #expect(await client.outgoing.result(ChatApi.whoAmI).error?.type == "NOT_AUTHORIZED")
+            // Public methods need no identity.
+            #expect(try await client.outgoing.call(Guarded.hello) == "hello")
+            await client.close()
+        }
+    }
+
+    @Test func strictModeIsSharedWithHTTP() async throws {
+        // whoAmI declares a permission: every HTTP route on the server must now declare one too.
+        let server = HTTPServer()
+        let ping = ContractMethod("ping", success: IsString)
+        server.register(HTTPSchema(Contract("Health", ping), pathPrefix: "health").routes { $0.get(ping, "/ping") }, permissionResolver: scopeResolver) {
+            $0.handle(ping) { "pong" }
+        }
+        try server.register(webSocketSchema(ChatApi.contract).path("ws/x").done(), permissionResolver: scopeResolver) { _ in }
+        await #expect(throws: (any Error).self) { try await server.start() }
+
+        // A socket permission without a resolver refuses to start.
+        let lonely = HTTPServer()
+        try lonely.register(webSocketSchema(ChatApi.contract).path("ws/x").done()) { _ in }
+        do {
+            try await lonely.start()
+            Issue.record("started without a resolver")
+            await lonely.shutdown()
+        } catch {
+            #expect(String(describing: error).contains("ChatApi.whoAmI"))
+        }
+    }
+
+    @Test func requestTimeoutAndCloseResolvePending() async throws {
+        try await withServer({ server in
+            try server.register(PublicChat) { socket in
+                try socket.incoming.on(ChatApi.sendMessage) { request in
+                    try await Task.sleep(for: .seconds(request.text == "slow" ? 2 : 0))
+                    return SendMessageResponse(success: true, messageId: request.text)
+                }
+            }
+        }) { port in
+            let client = PublicChat.createClient(url: "ws://127.0.0.1:\(port)")
+            try await client.connect()
+            let timedOut = await client.outgoing.result(ChatApi.sendMessage, SendMessageRequest(text: "slow", channelId: "c"), timeout: .milliseconds(100)).error
+            #expect(timedOut?.type == "SERVER_ERROR")
+            #expect(timedOut?.displayMessage == "Request timeout")
+            // The late `s` for the timed-out id is ignored; the socket keeps working.
+            try await Task.sleep(for: .milliseconds(2100))
+            #expect(try await client.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "fast", channelId: "c")).messageId == "fast")
+
+            // close() resolves what is in flight with "Socket connection closed!".
+            async let pending = client.outgoing.result(ChatApi.sendMessage, SendMessageRequest(text: "slow", channelId: "c"))
+            try await Task.sleep(for: .milliseconds(100))
+            await client.close()
+            #expect(await pending.error?.displayMessage == "Socket connection closed!")
+        }
+    }
+
+    @Test func lifecycleCallbacksAndReconnect() async throws {
+        let connections = Inbox<Int>()
+        try await withServer({ server in
+            try server.register(PublicChat) { socket in
+                connections.add(1)
+                try socket.incoming.on(ChatApi.sendMessage) { SendMessageResponse(success: true, messageId: $0.text) }
+            }
+        }) { port in
+            var configuration = SocketClientConfiguration()
+            configuration.reconnect = ReconnectPolicy(initialDelay: .milliseconds(50))
+            let client = PublicChat.createClient(url: "ws://127.0.0.1:\(port)", configuration: configuration)
+            let closes = Inbox<SocketDisconnectReason>()
+            let disconnects = Inbox<SocketDisconnectReason>()
+            let connects = Inbox<Int>()
+            client.onClose { closes.add($0) }
+            client.onDisconnect { disconnects.add($0) }
+            client.onConnect { connects.add(1) }
+            try await client.connect()
+
+            client.forceReconnect()
+            #expect(await connects.wait(for: 2).count == 2, "the reconnect re-ran the handshake")
+            #expect(disconnects.all == [.drop])
+            #expect(connections.all.count == 2, "the server ran its connection handler again")
+            #expect(try await client.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "again", channelId: "c")).messageId == "again")
+
+            await client.disconnect()
+            await client.disconnect()
+            #expect(closes.all == [.manual])
+            #expect(disconnects.all == [.drop, .manual])
+        }
+    }
+
+    @Test func rawPeerSpeaksTheWireProtocol() async throws {
+        try await withServer({ server in
+            try server.register(PublicChat) { socket in
+                try socket.incoming.on(ChatApi.sendMessage) { SendMessageResponse(success: true, messageId: $0.text) }
+                try socket.incoming.on(ChatApi.markAsRead) { _ in
+                    // A server-initiated request, answered by the raw peer below.
+                    _ = try? await socket.outgoing.call(ChatApi.areYouThere)
+                }
+            }
+        }) { port in
+            var raw = try await RawPeer("ws://127.0.0.1:\(port)/ws/public")
+            // Frames before `h`/`k` are dropped, not answered.
+            try await raw.send(#"r:PublicChat.sendMessage:1:{"text":"early","channelId":"c"}"#)
+            try await raw.send(#"h:::{"cookie":"spoofed"}"#)
+            #expect(await raw.next() == "k:::null")
+            try await raw.send(#"r:PublicChat.sendMessage:7:{"text":"a:b:c","channelId":"c"}"#)
+            #expect(await raw.next() == #"s:PublicChat.sendMessage:7:{"success":true,"type":"OK","data":{"success":true,"messageId":"a:b:c"}}"#)
+            try await raw.send("p:::")
+            #expect(await raw.next() == "o:::")
+            try await raw.send(#"m:PublicChat.markAsRead::{"messageId":"m"}"#)
+            let request = try #require(await raw.next())
+            #expect(request == "r:PublicChat.areYouThere:1:")
+            try await raw.send(#"s:PublicChat.areYouThere:1:{"success":true,"type":"OK","data":true}"#)
+            _ = try await raw.connection.close()
+        }
+    }
+
+    @Test func rejectedHandshakeSendsTypedErrorAndCloses4001() async throws {
+        let schema = webSocketSchema(Guarded.contract).path("ws/auth").use(BearerAuth(getToken: { nil })).connectPermission(.scope("chat:read"))
+            .done()
+        try await withServer({ server in
+            try server.register(schema, permissionResolver: scopeResolver) { _ in }
+        }) { port in
+            var raw = try await RawPeer("ws://127.0.0.1:\(port)/ws/auth")
+            try await raw.send(#"h:::{"authorization":"Bearer mallory"}"#)
+            let rejection = try #require(await raw.next())
+            #expect(rejection.hasPrefix(#"x:::{"success":false,"type":"NOT_AUTHORIZED","statusCode":401"#))
+            #expect(await raw.next() == nil)
+            let info = await raw.connection.closeInfo
+            #expect(info.code.rawValue == 4001)
+            #expect(info.reason == "Handshake failed")
+        }
+    }
+
+    @Test func badInputKeepsTheServerServing() async throws {
+        try await withServer({ server in
+            try server.register(PublicChat) { socket in
+                try socket.incoming.on(ChatApi.sendMessage) { SendMessageResponse(success: true, messageId: $0.text) }
+            }
+        }) { port in
+            var raw = try await RawPeer("ws://127.0.0.1:\(port)/ws/public")
+            try await raw.send("h:::")
+            #expect(await raw.next() == "k:::null")
+            for junk in [
+                "r:PublicChat.sendMessage::{}", "r:PublicChat.sendMessage:abc:{}", "z:what:1:{}", "", ":::", "s:PublicChat.sendMessage:999:{}",
+                "r:" + String(repeating: "A", count: 1 << 20) + ":1:{}", "m:PublicChat.sendMessage::{not json", "h:::{}", "k:::null",
+            ] {
+                try await raw.send(junk)
+            }
+            try await raw.connection.send(binary: ByteBuffer(bytes: [1, 2, 3]))
+            // Bad JSON reads as absent input: a VALIDATION_ERROR reply, the socket stays open.
+            try await raw.send("r:PublicChat.sendMessage:5:{nope")
+            let reply = try #require(await raw.next())
+            #expect(reply.hasPrefix(#"s:PublicChat.sendMessage:5:{"success":false,"type":"VALIDATION_ERROR""#))
+            // A flood of requests: every one gets exactly one answer.
+            for id in 10..<510 { try await raw.send(#"r:PublicChat.sendMessage:\#(id):{"text":"\#(id)","channelId":"c"}"#) }
+            var answered = Set<String>()
+            while answered.count < 500, let text = await raw.next() {
+                answered.insert(String(text.split(separator: ":", maxSplits: 3)[2]))
+            }
+            #expect(answered.count == 500)
+            // Others are still served.
+            let client = PublicChat.createClient(url: "ws://127.0.0.1:\(port)")
+            try await client.connect()
+            #expect(try await client.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "ok", channelId: "c")).messageId == "ok")
+            await client.close()
+            _ = try await raw.connection.close()
+        }
+    }
+
+    @Test func handshakeTimeoutAndAppLevelHeartbeat() async throws {
+        var configuration = SocketServerConfiguration()
+        configuration.handshakeTimeout = .milliseconds(200)
+        configuration.peer.heartbeat = Heartbeat.Configuration(interval: .milliseconds(100), timeout: .milliseconds(200), usesProtocolPing: false)
+        try await withServer({ server in
+            try server.register(PublicChat, configuration: configuration) { _ in }
+        }) { port in
+            // No `h` within the timeout: x:::{"message":"Handshake timeout"} and 4001.
+            var silent = try await RawPeer("ws://127.0.0.1:\(port)/ws/public")
+            #expect(await silent.next() == #"x:::{"message":"Handshake timeout"}"#)
+            #expect(await silent.next() == nil)
+            #expect(await silent.connection.closeInfo.code.rawValue == 4001)
+
+            // After `k` the server sends `p:::`; a peer that never answers is dropped.
+            var mute = try await RawPeer("ws://127.0.0.1:\(port)/ws/public")
+            try await mute.send("h:::{}")
+            #expect(await mute.next() == "k:::null")
+            #expect(await mute.next() == "p:::")
+            let started = ContinuousClock.now
+            while await mute.next() != nil {}
+            #expect(ContinuousClock.now - started < .seconds(3))
+        }
+    }
+
+    @Test func bearerAuthOnHTTPAndSocketAtOnce() async throws {
+        let me = ContractMethod("me", success: IsString, errors: [NOT_AUTHORIZED, FORBIDDEN], permission: .scope("chat:read"))
+        let ask = ContractMethod("ask", success: IsString, errors: [NOT_AUTHORIZED, FORBIDDEN], permission: .scope("chat:read"))
+        let socketContract = SocketContract("Who", clientToServer: [ask], serverToClient: [])
+        let auth = BearerAuth(getToken: { "alice" })
+        let http = HTTPSchema(Contract("Profile", me), pathPrefix: "api").use(auth).routes { $0.get(me, "/me") }
+        let socket = webSocketSchema(socketContract).path("ws/who").use(auth).done()
+        try await withServer({ server in
+            server.register(http, permissionResolver: scopeResolver) { $0.handle(me) { try authUser.assert().id } }
+            try server.register(socket, permissionResolver: scopeResolver) { connection in
+                try connection.incoming.on(ask) { "ws:" + (try authUser.assert().id) }
+            }
+        }) { port in
+            let httpClient = HTTPClient(http, baseURL: "http://127.0.0.1:\(port)")
+            #expect(try await httpClient.call(me) == "alice")
+            await httpClient.shutdown()
+            let client = socket.createClient(url: "ws://127.0.0.1:\(port)")
+            try await client.connect()
+            #expect(try await client.outgoing.call(ask) == "ws:alice")
+            await client.disconnect()
+        }
+    }
+}
