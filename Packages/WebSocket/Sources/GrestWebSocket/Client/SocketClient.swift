@@ -23,6 +23,9 @@ public struct SocketClientConfiguration: Sendable {
     public var middleware: [any TransportMiddleware] = []
     /// How long `disconnect()` waits for requests in flight (grest-ts: 5 s).
     public var drainTimeout: Duration = .seconds(5)
+    /// Share one socket with every other client of this pool that dials the same URL with the same handshake
+    /// headers; `nil` (the default) gives this client a dedicated socket.
+    public var pool: SocketClientPool? = nil
 
     public init() {
         var transport = WebSocketConfiguration()
@@ -69,11 +72,13 @@ extension WebSocketSchema where Query == Void {
 ///
 /// Handlers and lifecycle callbacks may be registered before ``connect()``; handlers stay registered across
 /// reconnects. `outgoing` calls before `connect()` or after the final close fail with SERVER_ERROR.
-public final class SocketClient<Query: Sendable>: Sendable {
+public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
     public let schema: WebSocketSchema<Query>
     public let configuration: SocketClientConfiguration
     /// The URL dialled, with path and query.
     public let url: String
+    /// The URL as given to `createClient`.
+    let baseURL: String
     /// Register handlers for `serverToClient` methods.
     public let incoming: SocketIncoming
     /// Call `clientToServer` methods.
@@ -92,12 +97,16 @@ public final class SocketClient<Query: Sendable>: Sendable {
         var context: Context?
         var retry: Task<Void, Never>?
         var stopReported = false
+        /// Pooled clients: the shared client and this client's handle on it.
+        var shared: (core: SocketClient<Query>, handle: SocketPoolHandle<PooledSocket>)?
+        var detached = false
     }
 
     init(schema: WebSocketSchema<Query>, url: String, query: Query, configuration: SocketClientConfiguration) {
         self.schema = schema
         self.configuration = configuration
         self.query = query
+        self.baseURL = url
         self.url = Self.buildURL(url, path: schema.path, query: schema.encodeQuery(query))
         var initial = State()
         initial.machine = ReconnectMachine(policy: configuration.reconnect)
@@ -108,14 +117,15 @@ public final class SocketClient<Query: Sendable>: Sendable {
             register: { route, handler throws(SocketRegistrationError) in
                 try state.withLock { (state) throws(SocketRegistrationError) in
                     guard state.handlers[route] == nil else { throw SocketRegistrationError("Handler for \(route) is already registered") }
+                    // Already connected: add it to the live (or shared) socket too.
+                    if let core = state.shared?.core { try core.addHandler(route: route, handler) }
                     state.handlers[route] = handler
-                    // Already connected: add it to the live socket too.
                     try state.peer?.register { table throws(SocketRegistrationError) in try table.register(route: route, handler) }
                 }
             }, contract: contract, direction: .serverToClient)
         self.outgoing = SocketOutgoing(
             peer: { () throws(ServiceError) in
-                guard let peer = state.withLock({ $0.peer }), !peer.isClosed else {
+                guard let peer = state.withLock({ $0.shared?.core.currentPeer ?? $0.peer }), !peer.isClosed else {
                     throw SERVER_ERROR(displayMessage: "Socket is not connected")
                 }
                 return peer
@@ -146,7 +156,25 @@ public final class SocketClient<Query: Sendable>: Sendable {
 
     /// Whether a socket is established now.
     public var isConnected: Bool {
-        state.withLock { $0.peer.map { !$0.isClosed } ?? false }
+        currentPeer.map { !$0.isClosed } ?? false
+    }
+
+    var currentPeer: SocketPeer? {
+        state.withLock { $0.shared?.core.currentPeer ?? $0.peer }
+    }
+
+    /// A pooled client adds its handler to the shared one.
+    func addHandler(route: String, _ handler: @escaping ErasedSocketHandler) throws(SocketRegistrationError) {
+        try incoming.register(route, handler)
+    }
+
+    /// A pooled client detaching takes its handlers away.
+    func removeHandlers(routes: Set<String>) {
+        let peer = state.withLock { state in
+            for route in routes { state.handlers[route] = nil }
+            return state.peer
+        }
+        peer?.removeHandlers(routes: routes)
     }
 
     // MARK: Connect
@@ -161,6 +189,7 @@ public final class SocketClient<Query: Sendable>: Sendable {
         guard action == .connect else {
             throw SERVER_ERROR(displayMessage: "Socket client cannot connect again", debugMessage: "state \(state.withLock { $0.machine.state })")
         }
+        if let pool = configuration.pool { return try await attach(to: pool) }
         switch await open() {
         case .success:
             state.withLock { _ = $0.machine.connectSucceeded() }
@@ -186,16 +215,21 @@ public final class SocketClient<Query: Sendable>: Sendable {
     /// Closes the socket as if it had dropped, so the reconnect loop opens a new one (re-running the handshake).
     /// Does nothing when reconnect is off or the client is not connected.
     public func forceReconnect() {
+        if let core = state.withLock({ $0.shared?.core }) { return core.forceReconnect() }
         guard configuration.reconnect != nil, let peer = state.withLock({ $0.peer }) else { return }
         peer.transport.abort()
     }
 
     private func stop(graceful: Bool) async {
+        if configuration.pool != nil { return await detach() }
         let (action, peer, retry) = state.withLock { state in
             let action = state.machine.closeRequested()
             let retry = state.retry
             state.retry = nil
-            return (action, state.peer, retry)
+            let peer = state.peer
+            // Disconnected from the caller's point of view at once; the socket finishes closing below.
+            state.peer = nil
+            return (action, peer, retry)
         }
         retry?.cancel()
         guard case .stop(let reason) = action else { return }
@@ -206,7 +240,92 @@ public final class SocketClient<Query: Sendable>: Sendable {
         report(disconnect: peer != nil ? .manual : nil, close: Self.reason(reason))
     }
 
+    // MARK: Pooling
+
+    /// Joins (or opens) the shared socket for this URL and these handshake headers.
+    private func attach(to pool: SocketClientPool) async throws(ServiceError) {
+        let headers: [String: String]
+        do {
+            headers = try await handshakeHeaders()
+        } catch {
+            throw ServiceError.fromUnknown(error)
+        }
+        var dedicated = configuration
+        dedicated.pool = nil
+        let (schema, url, baseURL, query, coreConfiguration) = (self.schema, self.url, self.baseURL, self.query, dedicated)
+        let handle: SocketPoolHandle<PooledSocket>
+        do {
+            handle = try await pool.pool.getOrCreate(key: SocketPoolKey(url: url, headers: headers, group: schema.contract.name)) {
+                let core = SocketClient(schema: schema, url: baseURL, query: query, configuration: coreConfiguration)
+                try await core.connect()
+                return PooledSocket(client: core)
+            }
+        } catch {
+            _ = state.withLock { $0.machine.connectFailed(error) }
+            throw ServiceError.fromUnknown(error)
+        }
+        guard let core = handle.connection.client as? SocketClient<Query> else {
+            await pool.pool.detach(handle)
+            throw SERVER_ERROR(debugMessage: "Pooled socket for \(url) serves another query type")
+        }
+        let handlers = state.withLock { $0.handlers }
+        var added: Set<String> = []
+        for (route, handler) in handlers {
+            do {
+                try core.addHandler(route: route, handler)
+                added.insert(route)
+            } catch {
+                core.removeHandlers(routes: added)
+                await pool.pool.detach(handle)
+                _ = state.withLock { $0.machine.connectFailed(error) }
+                throw SERVER_ERROR(displayMessage: error.description)
+            }
+        }
+        state.withLock { state in
+            state.shared = (core, handle)
+            _ = state.machine.connectSucceeded()
+        }
+        // Lifecycle of the shared socket, reported to this client while it is attached.
+        core.onConnect { [weak self] in self?.forwardIfAttached { self?.notifyConnected() } }
+        core.onDisconnect { [weak self] reason in self?.forwardIfAttached { self?.report(disconnect: reason, close: nil) } }
+        core.onClose { [weak self] reason in
+            guard let self else { return }
+            Task { await pool.pool.connectionEnded(handle) }
+            self.forwardIfAttached { self.report(disconnect: nil, close: reason) }
+        }
+        notifyConnected()
+    }
+
+    private func forwardIfAttached(_ body: () -> Void) {
+        if !state.withLock({ $0.detached }) { body() }
+    }
+
+    private func detach() async {
+        let (action, shared) = state.withLock { state in
+            let action = state.machine.closeRequested()
+            state.detached = true
+            let shared = state.shared
+            state.shared = nil
+            return (action, shared)
+        }
+        guard case .stop(let reason) = action else { return }
+        if let (core, handle) = shared {
+            core.removeHandlers(routes: Set(state.withLock { $0.handlers.keys }))
+            await configuration.pool?.pool.detach(handle)
+        }
+        report(disconnect: shared != nil ? .manual : nil, close: Self.reason(reason))
+    }
+
     // MARK: Opening a socket
+
+    /// Every middleware's `updateRequest` on a fresh handshake request; the headers travel in `h`.
+    private func handshakeHeaders() async throws -> [String: String] {
+        var request = OutboundRequest(transport: .webSocket, method: "GET", target: url)
+        try await TransportMiddlewareChain.runClientSide(configuration.middleware + schema.middlewares, &request)
+        var headers: [String: String] = [:]
+        for header in request.headers { headers[header.name.lowercased()] = header.value }
+        return headers
+    }
 
     /// Dials, handshakes, and on success keeps serving the socket in a task of its own.
     private func open() async -> Result<Void, SocketConnectError> {
@@ -223,14 +342,12 @@ public final class SocketClient<Query: Sendable>: Sendable {
     }
 
     private func dialAndServe(_ context: Context, ready: (Result<Void, SocketConnectError>) -> Void) async {
-        var request = OutboundRequest(transport: .webSocket, method: "GET", target: url)
+        let headers: [String: String]
         do {
-            try await TransportMiddlewareChain.runClientSide(configuration.middleware + schema.middlewares, &request)
+            headers = try await handshakeHeaders()
         } catch {
             return ready(.failure(.handshakeRejected(ServiceError.fromUnknown(error))))
         }
-        var headers: [String: String] = [:]
-        for header in request.headers { headers[header.name.lowercased()] = header.value }
 
         var transportConfiguration = configuration.transport
         if let beat = configuration.peer.heartbeat, beat.usesProtocolPing {

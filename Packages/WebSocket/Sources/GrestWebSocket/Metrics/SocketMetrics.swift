@@ -48,7 +48,7 @@ final class SocketMetrics: Sendable {
             for result in Set(errors + extra + ["OK", "SERVER_ERROR"]) {
                 results[result] = counter(name + "_total", dimensions + [("result", result)])
             }
-            return Route(results: results, other: results["SERVER_ERROR"]!, timer: timer(name + "_duration_seconds", dimensions))
+            return Route(results: results, other: results["SERVER_ERROR"]!, timer: timer(String(name.dropLast()) + "_duration_seconds", dimensions))
         }
         self.active = factory.map { Meter(label: Self.prefix + "connections_active", dimensions: base, factory: $0) }
             ?? Meter(label: Self.prefix + "connections_active", dimensions: base)

@@ -193,3 +193,24 @@ struct SocketEndpoint<Query: Sendable>: Sendable {
         }
     }
 }
+
+extension WebSocketSchema {
+    /// Starts a server that serves only this socket API (grest-ts `Api.startServer`); shut it down with
+    /// ``GrestHTTP/HTTPServer/shutdown()`` or run it as a swift-service-lifecycle `Service`.
+    ///
+    /// ```swift
+    /// let server = try await ChatSocket.startServer(HTTPServerConfiguration(port: 8080)) { socket in … }
+    /// ```
+    public func startServer(
+        _ serverConfiguration: HTTPServerConfiguration = HTTPServerConfiguration(),
+        permissionResolver: ScopeResolver? = nil,
+        middleware: [any TransportMiddleware] = [],
+        configuration: SocketServerConfiguration = SocketServerConfiguration(),
+        _ handler: @escaping @Sendable (ServerSocket<Query>) async throws -> Void
+    ) async throws -> HTTPServer {
+        let server = HTTPServer(configuration: serverConfiguration)
+        try server.register(self, permissionResolver: permissionResolver, middleware: middleware, configuration: configuration, handler)
+        try await server.start()
+        return server
+    }
+}
