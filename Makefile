@@ -4,7 +4,7 @@
 SWIFT ?= swift
 PACKAGES := Schema Context $(notdir $(wildcard Packages/Http Packages/WebSocket Packages/Metrics Packages/Discovery Packages/TestKit))
 
-.PHONY: all bootstrap build test test-packages check-standalone run bench bench-schema bench-http bench-ws conformance \
+.PHONY: all bootstrap build test test-packages check-standalone run chat-client schema-demo bench bench-schema bench-http bench-ws conformance \
         conformance-json conformance-autobahn format lint clean
 
 all: build
@@ -18,7 +18,8 @@ build: bootstrap
 # All tests of every package, compiled in one graph by the root development manifest. Each package's tests run
 # as their own batch: CPU-heavy table tests (schema, formats) would otherwise starve the two cooperative threads
 # that the socket tests' timeouts rely on.
-TEST_TARGETS := GrestSchemaTests GrestContextTests GrestHTTPTests WebSocketCompressionTests GrestWebSocketTransportTests GrestWebSocketTests
+TEST_TARGETS := GrestSchemaTests GrestContextTests GrestHTTPTests WebSocketCompressionTests GrestWebSocketTransportTests GrestWebSocketTests \
+                ChatExampleTests
 
 test: bootstrap
 	$(SWIFT) build --build-tests
@@ -27,15 +28,28 @@ test: bootstrap
 	  $(SWIFT) test --skip-build --filter "^$$t\."; \
 	done
 
-# Each package alone, as an adopter would depend on it (selective adoption).
+# Each package alone, as an adopter would depend on it (selective adoption), and the examples package that
+# `make run` builds.
 check-standalone: bootstrap
 	@set -e; for p in $(PACKAGES); do \
 	  echo "== Packages/$$p (standalone)"; \
 	  $(SWIFT) build --package-path Packages/$$p --scratch-path .build-standalone/$$p; \
 	done
+	@echo "== Examples (standalone)"
+	$(SWIFT) build --package-path Examples --scratch-path .build-examples
 
-# The main job: the runnable demo.
+# The main job: the chat example server on a fixed port (PORT=8080); it prints how to connect.
+# `make chat-client TOKEN=bob TEXT="hi"` sends a message from another terminal; `make schema-demo` runs the schema tour.
+PORT ?= 8080
+TOKEN ?= alice
+TEXT ?= hello from make
 run: bootstrap
+	$(SWIFT) run --package-path Examples --scratch-path .build-examples grest-chat-server --port $(PORT)
+
+chat-client: bootstrap
+	$(SWIFT) run --package-path Examples --scratch-path .build-examples grest-chat-client --port $(PORT) --token $(TOKEN) "$(TEXT)"
+
+schema-demo: bootstrap
 	$(SWIFT) run --package-path Examples --scratch-path .build-examples grest-schema-demo
 
 bench: bench-schema $(if $(wildcard Scripts/bench-http.sh),bench-http) $(if $(wildcard Scripts/bench-ws.sh),bench-ws)

@@ -129,6 +129,20 @@ let package = Package(
             ],
             path: "Packages/WebSocket/Tests/GrestWebSocketTests"
         ),
+        // The chat example's library (Examples/Sources/ChatExample), built and tested with the packages.
+        .target(
+            name: "ChatExample",
+            dependencies: [
+                "GrestWebSocket", "GrestHTTP", "GrestSchema", "GrestContext",
+                .product(name: "Tagged", package: "swift-tagged"),
+            ],
+            path: "Examples/Sources/ChatExample"
+        ),
+        .testTarget(
+            name: "ChatExampleTests",
+            dependencies: ["ChatExample", "GrestWebSocket", "GrestHTTP", "GrestSchema"],
+            path: "Examples/Tests/ChatExampleTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,20 +5,67 @@ let package = Package(
     name: "grest-examples",
     platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
-        .executable(name: "grest-schema-demo", targets: ["SchemaDemo"])
+        .executable(name: "grest-chat-server", targets: ["ChatServer"]),
+        .executable(name: "grest-chat-client", targets: ["ChatClient"]),
+        .executable(name: "grest-schema-demo", targets: ["SchemaDemo"]),
     ],
     dependencies: [
         .package(path: "../Packages/Schema"),
+        .package(path: "../Packages/Context"),
+        .package(path: "../Packages/Http"),
+        .package(path: "../Packages/WebSocket"),
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
+        // The seed README's chat: ChatApi contract, BearerAuthMiddleware (HTTP + socket), ChatService, HTTP API.
+        .target(
+            name: "ChatExample",
+            dependencies: [
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestContext", package: "Context"),
+                .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "Tagged", package: "swift-tagged"),
+            ]
+        ),
+        .executableTarget(
+            name: "ChatServer",
+            dependencies: [
+                "ChatExample",
+                .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ChatClient",
+            dependencies: [
+                "ChatExample",
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "SchemaDemo",
             dependencies: [
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "Tagged", package: "swift-tagged"),
             ]
-        )
+        ),
+        .testTarget(
+            name: "ChatExampleTests",
+            dependencies: [
+                "ChatExample",
+                .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "GrestSchema", package: "Schema"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
