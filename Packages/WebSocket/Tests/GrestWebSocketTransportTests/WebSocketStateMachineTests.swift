@@ -100,6 +100,15 @@ struct WebSocketStateMachineTests {
         #expect(self.failCode(result10) == 1007)
     }
 
+    @Test("a single-frame text message is validated as a whole: valid is delivered, invalid fails with 1007")
+    func singleFrameUTF8() {
+        var machine = self.machine()
+        let valid = machine.receive(self.frame(.text, Array("κόσμε, ascii, 🎉".utf8)))
+        #expect(valid == .deliver(.text("κόσμε, ascii, 🎉")))
+        let invalid = machine.receive(self.frame(.text, Array("ascii".utf8) + [0xED, 0xA0, 0x80]))
+        #expect(self.failCode(invalid) == 1007)
+    }
+
     @Test("close reason must be UTF-8 (1007)")
     func closeReason() {
         var machine = self.machine()

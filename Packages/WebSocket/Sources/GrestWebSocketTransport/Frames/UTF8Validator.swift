@@ -24,7 +24,15 @@ struct UTF8Validator: Sendable {
         let count = bytes.count
         while index < count {
             if self.remaining == 0 {
-                // ASCII fast path, 8 bytes at a time.
+                // ASCII fast path: 32 bytes at a time, then 8.
+                while index + 32 <= count {
+                    let a = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    let b = bytes.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)
+                    let c = bytes.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self)
+                    let d = bytes.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self)
+                    if (a | b | c | d) & 0x8080_8080_8080_8080 != 0 { break }
+                    index += 32
+                }
                 while index + 8 <= count {
                     let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
                     if word & 0x8080_8080_8080_8080 != 0 { break }

@@ -120,7 +120,7 @@ struct WebSocketStateMachine {
         if !frame.fin { return self.fail(.protocolError, "fragmented control frame") }
         if frame.length > 125 { return self.fail(.protocolError, "control frame longer than 125 bytes") }
 
-        let payload = frame.unmaskedData
+        let payload = frame.unmaskedPayload
         switch frame.opcode {
         case .ping:
             return self.state == .open ? .sendPong(payload) : .none
@@ -192,12 +192,12 @@ struct WebSocketStateMachine {
             guard self.message!.compressedSize <= self.limits.maxMessageSize else {
                 return self.fail(.messageTooBig, "compressed message larger than \(self.limits.maxMessageSize) bytes")
             }
-            return .inflate(frame.unmaskedData, isFinal: frame.fin, limit: self.inflateLimit())
+            return .inflate(frame.unmaskedPayload, isFinal: frame.fin, limit: self.inflateLimit())
         }
         guard self.message!.size + frame.length <= self.limits.maxMessageSize else {
             return self.fail(.messageTooBig, "message larger than \(self.limits.maxMessageSize) bytes")
         }
-        return self.append(frame.unmaskedData, isFinal: frame.fin)
+        return self.append(frame.unmaskedPayload, isFinal: frame.fin)
     }
 
     /// How many more bytes the current compressed message may inflate to (size limit and ratio limit).
@@ -238,6 +238,13 @@ struct WebSocketStateMachine {
     }
 
     private mutating func append(_ bytes: ByteBuffer, isFinal: Bool) -> ReceiveAction {
+        if isFinal && self.message!.buffer == nil && self.message!.isText {
+            // The whole message in one piece: validating while making the String is the only pass over it.
+            self.message = nil
+            let text = bytes.withUnsafeReadableBytes { String(validating: $0, as: UTF8.self) }
+            guard let text else { return self.fail(.invalidFramePayloadData, "text message is not valid UTF-8") }
+            return .deliver(.text(text))
+        }
         var bytes = bytes
         if self.message!.isText {
             // RFC 6455 §8.1: fail fast on the first invalid byte, across fragment boundaries.
