@@ -31,6 +31,14 @@ struct EchoCommand: AsyncParsableCommand {
     @Option(help: "Largest inbound message, in bytes.")
     var maxMessageSize = 16 << 20
 
+    @Option(help: "Where the echo handler runs: event-loop (no thread hop per message) or global (Swift's global executor).")
+    var handlerExecutor: HandlerExecutorName = .eventLoop
+
+    enum HandlerExecutorName: String, ExpressibleByArgument {
+        case eventLoop = "event-loop"
+        case global
+    }
+
     func run() async throws {
         var configuration = WebSocketConfiguration()
         configuration.maxMessageSize = self.maxMessageSize
@@ -38,7 +46,13 @@ struct EchoCommand: AsyncParsableCommand {
         if !self.noDeflate { configuration.compression = PerMessageDeflate() }
 
         let host = self.host
-        let server = WebSocketServer(host: host, port: self.port, configuration: configuration) { address in
+        let server = WebSocketServer(
+            host: host,
+            port: self.port,
+            configuration: configuration,
+            // The echo handler only awaits the connection, the case the event-loop executor is for.
+            handlerExecutor: self.handlerExecutor == .eventLoop ? .eventLoop : .globalConcurrent
+        ) { address in
             print("listening on \(host):\(address.port ?? 0)")
             fflush(nil)  // all streams: scripts read the port before the first connection
         } handler: { connection in

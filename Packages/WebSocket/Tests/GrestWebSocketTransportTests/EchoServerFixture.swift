@@ -9,6 +9,7 @@ import WebSocketCompression
 func withEchoServer(
     deflate: Bool,
     configure: (inout WebSocketConfiguration) -> Void = { _ in },
+    handlerExecutor: WebSocketServer.HandlerExecutor = .globalConcurrent,
     handler: WebSocketServer.Handler? = nil,
     _ body: @Sendable (Int) async throws -> Void
 ) async throws {
@@ -16,7 +17,7 @@ func withEchoServer(
     if deflate { configuration.compression = PerMessageDeflate() }
     configure(&configuration)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let server = WebSocketServer(port: 0, configuration: configuration) { address in
+    let server = WebSocketServer(port: 0, configuration: configuration, handlerExecutor: handlerExecutor) { address in
         continuation.yield(address.port ?? 0)
     } handler: { connection in
         if let handler { return await handler(connection) }

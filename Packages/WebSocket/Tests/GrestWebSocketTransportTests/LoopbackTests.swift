@@ -11,9 +11,13 @@ struct LoopbackTests {
         return configuration
     }
 
-    @Test("echo text and binary, small to large", arguments: [false, true])
-    func echo(deflate: Bool) async throws {
-        try await withEchoServer(deflate: deflate) { port in
+    @Test(
+        "echo text and binary, small to large, with the handler on either executor",
+        arguments: [false, true],
+        [WebSocketServer.HandlerExecutor.globalConcurrent, .eventLoop]
+    )
+    func echo(deflate: Bool, handlerExecutor: WebSocketServer.HandlerExecutor) async throws {
+        try await withEchoServer(deflate: deflate, handlerExecutor: handlerExecutor) { port in
             let connection = try await WebSocketClient.connect(
                 to: "ws://127.0.0.1:\(port)/echo",
                 configuration: Self.clientConfiguration(deflate: deflate)

@@ -28,7 +28,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
 
     // Outbound: the queue behind an unwritable socket.
     private enum Outgoing {
-        case message(WebSocketFrame, EventLoopPromise<Void>?)
+        case message(WebSocketFrame, EventLoopPromise<Void>)
         case close(WebSocketFrame)
     }
     private var queue = CircularBuffer<Outgoing>()
@@ -212,10 +212,18 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
 
     // MARK: Outbound (called from WebSocketConnection on the event loop)
 
-    func send(_ message: WebSocketMessage, promise: EventLoopPromise<Void>?) {
+    /// What became of a message handed to ``send(_:)``.
+    enum SendResult {
+        /// Written to the channel.
+        case written
+        /// Waiting behind an unwritable socket; the future succeeds once it is written.
+        case queued(EventLoopFuture<Void>)
+        case failed(any Error)
+    }
+
+    func send(_ message: WebSocketMessage) -> SendResult {
         guard let context = self.context, self.machine.canSend else {
-            promise?.fail(WebSocketError.connectionClosed)
-            return
+            return .failed(WebSocketError.connectionClosed)
         }
         var payload: ByteBuffer
         let opcode: WebSocketOpcode
@@ -230,8 +238,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
         let isQueueing = !self.queue.isEmpty || !context.channel.isWritable
         // Checked before compressing: a dropped message must not enter the shared compression context.
         if isQueueing && self.queuedBytes + payload.readableBytes > self.configuration.outbound.maxQueuedBytes {
-            promise?.fail(WebSocketError.outboundQueueFull)
-            return
+            return .failed(WebSocketError.outboundQueueFull)
         }
         var isCompressed = false
         if let codec = self.codec {
@@ -241,20 +248,21 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
                     isCompressed = true
                 }
             } catch {
-                promise?.fail(error)
-                return self.perform(self.machine.fail(.internalServerError, reason: "compression failed"), context: context)
+                self.perform(self.machine.fail(.internalServerError, reason: "compression failed"), context: context)
+                return .failed(error)
             }
         }
         // RFC 7692 §6: RSV1 on the first (here: only) frame of a compressed message.
         var frame = self.frame(opcode, payload)
         frame.rsv1 = isCompressed
         if isQueueing {
+            let promise = context.eventLoop.makePromise(of: Void.self)
             self.queue.append(.message(frame, promise))
             self.queuedBytes += payload.readableBytes
-        } else {
-            context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
-            promise?.succeed()
+            return .queued(promise.futureResult)
         }
+        context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
+        return .written
     }
 
     func sendPing(_ payload: ByteBuffer, promise: EventLoopPromise<Void>?) {
@@ -289,7 +297,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
             case .message(let frame, let promise):
                 self.queuedBytes -= frame.length
                 context.write(Self.wrapOutboundOut(frame), promise: nil)
-                if let promise { written.append(promise) }
+                written.append(promise)
             case .close(let frame):
                 context.write(Self.wrapOutboundOut(frame), promise: nil)
             }
@@ -304,7 +312,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
 
     private func failQueue() {
         while let next = self.queue.popFirst() {
-            if case .message(_, let promise) = next { promise?.fail(WebSocketError.connectionClosed) }
+            if case .message(_, let promise) = next { promise.fail(WebSocketError.connectionClosed) }
         }
         self.queuedBytes = 0
         self.pendingPong = nil

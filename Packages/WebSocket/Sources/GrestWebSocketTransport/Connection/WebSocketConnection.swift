@@ -28,16 +28,36 @@ public final class WebSocketConnection: Sendable {
         self.closed = handler.value.closed.futureResult
     }
 
+    /// A task executor that runs on this connection's event loop.
+    ///
+    /// A handler that runs with it as its preference (`withTaskExecutorPreference(connection.eventLoopExecutor)`)
+    /// receives and sends without a thread hop per message. It must not block: it shares the loop with the other
+    /// connections on it. ``WebSocketServer`` runs handlers this way with ``WebSocketServer/HandlerExecutor/eventLoop``.
+    public var eventLoopExecutor: any TaskExecutor {
+        EventLoopTaskExecutor(self.channel.eventLoop)
+    }
+
     /// Sends a message. Suspends while the outbound queue is behind an unwritable socket.
     ///
     /// - Throws: ``WebSocketError/connectionClosed`` once closing, ``WebSocketError/outboundQueueFull`` when the
     ///   queue is at its bound (the message is not sent; the connection stays open).
     public func send(_ message: WebSocketMessage) async throws {
         let handler = self.handler
-        try await self.channel.eventLoop.flatSubmit {
-            let promise = handler.eventLoop.makePromise(of: Void.self)
-            handler.value.send(message, promise: promise)
-            return promise.futureResult
+        if handler.eventLoop.inEventLoop {
+            // Already on the connection's loop (a handler preferring ``eventLoopExecutor``): write synchronously and
+            // suspend only behind an unwritable socket.
+            switch handler.value.send(message) {
+            case .written: return
+            case .queued(let written): return try await written.get()
+            case .failed(let error): throw error
+            }
+        }
+        try await handler.eventLoop.flatSubmit {
+            switch handler.value.send(message) {
+            case .written: handler.eventLoop.makeSucceededVoidFuture()
+            case .queued(let written): written
+            case .failed(let error): handler.eventLoop.makeFailedFuture(error)
+            }
         }.get()
     }
 

@@ -25,6 +25,8 @@ public struct WebSocketServer: Service, Sendable {
     public var configuration: WebSocketConfiguration
     /// Reports the bound address once listening (useful with port 0).
     public var onListening: @Sendable (SocketAddress) -> Void
+    /// Where each connection's handler runs.
+    public var handlerExecutor: HandlerExecutor
     private let handler: Handler
     private let eventLoopGroup: any EventLoopGroup
 
@@ -33,6 +35,7 @@ public struct WebSocketServer: Service, Sendable {
         port: Int,
         configuration: WebSocketConfiguration = WebSocketConfiguration(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        handlerExecutor: HandlerExecutor = .globalConcurrent,
         onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in },
         handler: @escaping Handler
     ) {
@@ -40,8 +43,19 @@ public struct WebSocketServer: Service, Sendable {
         self.port = port
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
+        self.handlerExecutor = handlerExecutor
         self.onListening = onListening
         self.handler = handler
+    }
+
+    /// Where connection handlers run.
+    public enum HandlerExecutor: Sendable, Hashable {
+        /// Swift's global concurrent executor: each message crosses from the event loop to a pool thread and back.
+        case globalConcurrent
+        /// The connection's event loop (``WebSocketConnection/eventLoopExecutor`` as task executor preference): no
+        /// thread hop per message. For handlers that only await I/O; one that blocks stalls every connection on
+        /// its loop.
+        case eventLoop
     }
 
     private enum UpgradeResult: Sendable {
@@ -77,6 +91,7 @@ public struct WebSocketServer: Service, Sendable {
         if let address = serverChannel.channel.localAddress { self.onListening(address) }
 
         let handler = self.handler
+        let handlerExecutor = self.handlerExecutor
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await serverChannel.executeThenClose { inbound in
@@ -84,7 +99,12 @@ public struct WebSocketServer: Service, Sendable {
                         group.addTask {
                             guard case .websocket(let connection) = try? await upgrade.get() else { return }
                             await withGracefulShutdownHandler {
-                                await handler(connection)
+                                switch handlerExecutor {
+                                case .globalConcurrent:
+                                    await handler(connection)
+                                case .eventLoop:
+                                    await withTaskExecutorPreference(connection.eventLoopExecutor) { await handler(connection) }
+                                }
                                 // The handler is done with the connection: finish the close handshake.
                                 _ = try? await connection.close()
                             } onGracefulShutdown: {
