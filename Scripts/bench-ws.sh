@@ -14,6 +14,8 @@
 #   BENCH_SERVERS="grest hummingbird node"   a subset of the servers
 #   BENCH_SKIP_IDLE=1                          skip the idle-memory part
 #   GREST_PACKAGE=path/to/WebSocket            benchmark another checkout of Packages/WebSocket
+#   BENCH_SCRATCH=dir                          where the release builds go (default Benchmarks/WebSocketBench), so a
+#                                              benchmark never blocks another build of the same checkout
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,6 +26,7 @@ IDLE_CONNECTIONS="${BENCH_IDLE_CONNECTIONS:-10000}"
 CONNECTIONS="${BENCH_CONNECTIONS:-50}"
 SIZES="${BENCH_SIZES:-128 16384}"
 SERVERS="${BENCH_SERVERS:-grest hummingbird node}"
+SCRATCH="${BENCH_SCRATCH:-$BENCH_DIR}"
 WORK="$(mktemp -d)"
 RESULTS="$WORK/results.jsonl"
 SERVER_PID=""
@@ -63,14 +66,14 @@ if [ ! -f /usr/share/nodejs/ws/index.js ]; then
 fi
 
 log "building release binaries (Benchmarks/WebSocketBench, then grest-ws-echo)"
-swift build -c release --package-path "$BENCH_DIR" --scratch-path "$BENCH_DIR/.build-bench-ws" >&2
-BIN="$(swift build -c release --package-path "$BENCH_DIR" --scratch-path "$BENCH_DIR/.build-bench-ws" --show-bin-path)"
+swift build -c release --package-path "$BENCH_DIR" --scratch-path "$SCRATCH/.build-bench-ws" >&2
+BIN="$(swift build -c release --package-path "$BENCH_DIR" --scratch-path "$SCRATCH/.build-bench-ws" --show-bin-path)"
 GREST_BIN=""
 if [[ " $SERVERS " != *" grest "* ]]; then
     log "grest not in BENCH_SERVERS: not building grest-ws-echo"
-elif swift build -c release --package-path "$GREST_PACKAGE" --scratch-path "$BENCH_DIR/.build-bench-ws-grest" \
+elif swift build -c release --package-path "$GREST_PACKAGE" --scratch-path "$SCRATCH/.build-bench-ws-grest" \
     --product grest-ws-echo >&2; then
-    GREST_BIN="$(swift build -c release --package-path "$GREST_PACKAGE" --scratch-path "$BENCH_DIR/.build-bench-ws-grest" --show-bin-path)/grest-ws-echo"
+    GREST_BIN="$(swift build -c release --package-path "$GREST_PACKAGE" --scratch-path "$SCRATCH/.build-bench-ws-grest" --show-bin-path)/grest-ws-echo"
 else
     log "grest-ws-echo did not build: benchmarking the other servers only"
 fi
