@@ -4,7 +4,7 @@
 SWIFT ?= swift
 PACKAGES := Schema Context $(notdir $(wildcard Packages/Http Packages/WebSocket Packages/Metrics Packages/Discovery Packages/TestKit))
 
-.PHONY: all bootstrap build test test-packages check-standalone run chat-client schema-demo bench bench-schema bench-http bench-ws conformance \
+.PHONY: all bootstrap build test test-packages check-standalone run chat-client schema-demo bench bench-schema bench-http bench-ws bench-rpc conformance \
         conformance-json conformance-autobahn format lint clean
 
 all: build
@@ -52,7 +52,7 @@ chat-client: bootstrap
 schema-demo: bootstrap
 	$(SWIFT) run --package-path Examples --scratch-path .build-examples grest-schema-demo
 
-bench: bench-schema $(if $(wildcard Scripts/bench-http.sh),bench-http) $(if $(wildcard Scripts/bench-ws.sh),bench-ws)
+bench: bench-schema bench-http bench-ws bench-rpc
 
 bench-schema: bootstrap
 	$(SWIFT) run -c release --package-path Benchmarks/SchemaBench --scratch-path .build-bench-schema grest-schema-bench
@@ -62,6 +62,9 @@ bench-http: bootstrap
 
 bench-ws: bootstrap
 	bash Scripts/bench-ws.sh
+
+bench-rpc: bootstrap
+	bash Scripts/bench-rpc.sh
 
 # Outside judges: JSONTestSuite (318 cases) and, once the WebSocket transport lands, Autobahn in both roles.
 conformance: conformance-json $(if $(wildcard Scripts/conformance-autobahn.sh),conformance-autobahn)

@@ -100,6 +100,7 @@ final class SocketPeer: Sendable {
     // MARK: Reading
 
     /// Serves inbound frames until the socket closes, running handlers concurrently, then ends the peer.
+    /// Call it inside ``context`` (handlers inherit it).
     func run(_ iterator: inout WebSocketInboundStream.AsyncIterator) async {
         startHeartbeat()
         await withDiscardingTaskGroup { group in
@@ -149,11 +150,10 @@ final class SocketPeer: Sendable {
 
     private func runCall(_ call: InboundCall) async {
         let started = ContinuousClock.now
-        let (reply, error) = await context.run {
-            await Context.run(name: "ws-message") {
-                try? SocketMessageInfo.key.set(SocketMessageInfo(path: call.route))
-                return await call.execute()
-            }
+        // The read loop runs inside the connection's context, so this task inherits it: one child per message.
+        let (reply, error) = await Context.run(name: "ws-message") {
+            try? SocketMessageInfo.key.set(SocketMessageInfo(path: call.route))
+            return await call.execute()
         }
         state.withLock { $0.dispatcher.callFinished() }
         metrics?.inbound(route: call.route, result: error?.type ?? "OK", nanoseconds: (ContinuousClock.now - started).nanoseconds)

@@ -1,0 +1,163 @@
+// Typed socket RPC vs raw echo, same transport, same load client, same run.
+//
+// Server (one event-loop thread): `/ws/echo` echoes every text message; `/ws/chat` serves ChatApi.sendMessage
+// through GrestWebSocket (frame decode, route, input validation, handler, reply encode). Load (another thread):
+// CONNECTIONS sockets in a closed loop, each sending `r:ChatApi.sendMessage:<id>:{"text":…,"channelId":…}` and
+// waiting for the answer, for DURATION seconds per mode. Prints msg/s, p50, p99 and the RPC/echo ratio.
+import GrestHTTP
+import GrestSchema
+import GrestWebSocket
+import GrestWebSocketTransport
+import NIOCore
+import NIOPosix
+
+struct SendMessageRequest: Sendable {
+    var text: String
+    var channelId: String
+}
+
+struct SendMessageResponse: Sendable {
+    var success: Bool
+    var messageId: String
+}
+
+enum ChatApi {
+    static let sendMessage = ContractMethod(
+        "sendMessage",
+        input: IsObject(SendMessageRequest.init, field("text", \.text, IsString.nonEmpty.maxLength(2_000)), field("channelId", \.channelId, IsString.nonEmpty)),
+        success: IsObject(SendMessageResponse.init, field("success", \.success, IsBoolean), field("messageId", \.messageId, IsString)),
+        errors: [VALIDATION_ERROR, SERVER_ERROR])
+    static let contract = SocketContract("ChatApi", clientToServer: [sendMessage], serverToClient: [])
+}
+
+let environment = Environment()
+let connections = environment.int("CONNECTIONS", 50)
+let duration = Duration.seconds(environment.int("DURATION", 2))
+let rounds = environment.int("ROUNDS", 4)
+let plainConfiguration: WebSocketConfiguration = {
+    var configuration = WebSocketConfiguration()
+    configuration.compression = nil
+    return configuration
+}()
+
+let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let server = HTTPServer(eventLoopGroup: serverGroup)
+try server.registerWebSocket(path: "/ws/echo", configuration: plainConfiguration) { connection in
+    for await message in connection.inbound {
+        do { try await connection.send(message) } catch { break }
+    }
+}
+var socketConfiguration = SocketServerConfiguration()
+socketConfiguration.transport = plainConfiguration
+let chat = webSocketSchema(ChatApi.contract).path("ws/chat").done()
+try server.register(chat, configuration: socketConfiguration) { socket in
+    try socket.incoming.on(ChatApi.sendMessage) { request in SendMessageResponse(success: true, messageId: request.channelId) }
+}
+try await server.start()
+let port = server.port!
+
+struct Result {
+    var messages = 0
+    var latencies: [Duration] = []
+}
+
+/// One closed-loop socket: send, wait for the answer, repeat until `deadline`.
+func drive(path: String, handshake: Bool, deadline: ContinuousClock.Instant) async throws -> Result {
+    let socket = try await WebSocketClient.connect(
+        to: "ws://127.0.0.1:\(port)\(path)", configuration: plainConfiguration, eventLoopGroup: clientGroup)
+    var iterator = socket.inbound.makeAsyncIterator()
+    if handshake {
+        try await socket.send(text: "h:::{}")
+        _ = await iterator.next()
+    }
+    var result = Result()
+    result.latencies.reserveCapacity(100_000)
+    var id = 1
+    while ContinuousClock.now < deadline {
+        let started = ContinuousClock.now
+        try await socket.send(text: #"r:ChatApi.sendMessage:\#(id):{"text":"hello from the load client","channelId":"general"}"#)
+        guard await iterator.next() != nil else { break }
+        result.latencies.append(ContinuousClock.now - started)
+        result.messages += 1
+        id += 1
+    }
+    _ = try? await socket.close()
+    return result
+}
+
+struct Totals {
+    var messages = 0
+    var elapsed = Duration.zero
+    var latencies: [Duration] = []
+
+    var rate: Double { Double(messages) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) }
+    func percentile(_ p: Double) -> Duration {
+        let sorted = latencies.sorted()
+        return sorted.isEmpty ? .zero : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+}
+
+/// One round of one mode: every connection in a closed loop for `duration`.
+func round(path: String, handshake: Bool, into totals: inout Totals) async throws {
+    let started = ContinuousClock.now
+    let deadline = started + duration
+    let results = try await withThrowingTaskGroup(of: Result.self) { group in
+        for _ in 0..<connections { group.addTask { try await drive(path: path, handshake: handshake, deadline: deadline) } }
+        return try await group.reduce(into: [Result]()) { $0.append($1) }
+    }
+    totals.elapsed += ContinuousClock.now - started
+    totals.messages += results.reduce(0) { $0 + $1.messages }
+    totals.latencies += results.flatMap(\.latencies)
+}
+
+func report(_ name: String, _ totals: Totals) {
+    print("  \(name.padding(17)) \(String(Int(totals.rate)).leftPadding(8)) msg/s   p50 \(ms(totals.percentile(0.5)))   p99 \(ms(totals.percentile(0.99)))")
+}
+
+func ms(_ duration: Duration) -> String {
+    let value = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    return String(Int(value * 100) / 100) + "." + String(format2(Int(value * 100) % 100)) + " ms"
+}
+
+func format2(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func leftPadding(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
+struct Environment {
+    func int(_ name: String, _ fallback: Int) -> Int {
+        guard let raw = getenv(name) else { return fallback }
+        return Int(String(cString: raw)) ?? fallback
+    }
+}
+
+print("bench-rpc: \(connections) connections, closed loop, \(rounds) alternating rounds of \(duration) per mode, no compression")
+// Warm up both paths, then alternate the modes so background load hits both alike.
+_ = try await drive(path: "/ws/echo", handshake: false, deadline: .now + .milliseconds(300))
+_ = try await drive(path: "/ws/chat", handshake: true, deadline: .now + .milliseconds(300))
+func compare() async throws -> (echo: Totals, rpc: Totals) {
+    var echo = Totals()
+    var rpc = Totals()
+    for _ in 0..<rounds {
+        try await round(path: "/ws/echo", handshake: false, into: &echo)
+        try await round(path: "/ws/chat", handshake: true, into: &rpc)
+    }
+    return (echo, rpc)
+}
+let (echo, rpc) = try await compare()
+report("raw echo", echo)
+report("typed RPC", rpc)
+let ratio = rpc.rate / echo.rate
+print("  RPC / raw echo throughput: \(String(Int(ratio * 100) / 100)).\(format2(Int(ratio * 100) % 100))×  (target ≥ 0.80×)")
+await server.shutdown()
+try await clientGroup.shutdownGracefully()
+try await serverGroup.shutdownGracefully()
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
