@@ -6,6 +6,12 @@ import GrestHTTP
 import Logging
 import ServiceLifecycle
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 @main
 struct ChatServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "grest-chat-server", abstract: "The grest chat example server.")
@@ -14,6 +20,7 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
 
     func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // line-buffered even when piped, so the banner shows at once
         let service = ChatService()
         let server = try makeChatServer(HTTPServerConfiguration(host: host, port: port), service: service)
         try await server.start()
