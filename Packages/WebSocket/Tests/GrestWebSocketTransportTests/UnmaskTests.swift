@@ -20,6 +20,28 @@ struct UnmaskTests {
         }
     }
 
+    @Test("single-frame text unmasks into a String; all-ASCII, multi-byte and invalid payloads of every length")
+    func text() {
+        let key: WebSocketMaskingKey = [0x80, 0x01, 0xFF, 0x7F]
+        for length in 0...70 {
+            let ascii = String(repeating: "a", count: length)
+            let multiByte = String(repeating: "a", count: length) + "κ🎉"
+            for (text, masked) in [(ascii, true), (multiByte, true), (ascii, false), (multiByte, false)] {
+                var data = ByteBuffer(string: text)
+                if masked { data.webSocketMask(key) }
+                let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: masked ? key : nil, data: data)
+                #expect(frame.unmaskedText() == text, "length \(length)")
+            }
+            var invalid = ByteBuffer(string: String(repeating: "a", count: length))
+            invalid.writeBytes([0xED, 0xA0, 0x80])  // a UTF-16 surrogate
+            invalid.webSocketMask(key)
+            #expect(WebSocketFrame(fin: true, opcode: .text, maskKey: key, data: invalid).unmaskedText() == nil)
+            var truncated = ByteBuffer(string: String(repeating: "a", count: length))
+            truncated.writeBytes([0xF0, 0x9F])  // ends mid-scalar
+            #expect(WebSocketFrame(fin: true, opcode: .text, data: truncated).unmaskedText() == nil)
+        }
+    }
+
     @Test("a frame's unmasked payload round-trips what the peer masked")
     func roundTrip() {
         var data = ByteBuffer(string: String(repeating: "grest ✓ ", count: 100))

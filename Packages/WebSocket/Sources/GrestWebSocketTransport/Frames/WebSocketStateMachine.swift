@@ -197,6 +197,12 @@ struct WebSocketStateMachine {
         guard self.message!.size + frame.length <= self.limits.maxMessageSize else {
             return self.fail(.messageTooBig, "message larger than \(self.limits.maxMessageSize) bytes")
         }
+        if frame.fin && !isContinuation && self.message!.isText {
+            // A whole text message in one frame: unmask it straight into the String.
+            self.message = nil
+            guard let text = frame.unmaskedText() else { return self.fail(.invalidFramePayloadData, "text message is not valid UTF-8") }
+            return .deliver(.text(text))
+        }
         return self.append(frame.unmaskedPayload, isFinal: frame.fin)
     }
 
