@@ -28,8 +28,7 @@ final class ZlibDeflater {
         // up to 2 bytes to finish the pending bits.
         let bound = Int(deflateBound(stream, uLong(input.readableBytes))) + 8
         var output = allocator.buffer(capacity: bound)
-        var input = input
-        try input.withUnsafeMutableReadableBytes { (inputBytes) throws(ZlibError) in
+        try input.withUnsafeReadableBytes { (inputBytes) throws(ZlibError) in
             stream.pointee.next_in = inputBytes.baseAddress?.assumingMemoryBound(to: Bytef.self)
             stream.pointee.avail_in = uInt(inputBytes.count)
             defer {

@@ -20,21 +20,18 @@ final class ZlibInflater {
 
     deinit { self.release() }
 
-    /// RFC 7692 §7.2.2: the tail the sender stripped, appended before inflating a message's last frame.
-    private static let tail: [UInt8] = [0x00, 0x00, 0xFF, 0xFF]
-
     /// Inflates `input` (then the `00 00 ff ff` tail when `appendTail`), producing at most `limit` bytes.
     func inflate(_ input: ByteBuffer, appendTail: Bool, limit: Int, allocator: ByteBufferAllocator) throws(Failure) -> ByteBuffer {
         let stream = try self.openStream()
         let ceiling = limit + 1
         var output = allocator.buffer(capacity: min(ceiling, max(256, input.readableBytes * 4)))
-        var input = input
-        var failure = input.withUnsafeMutableReadableBytes { bytes in
+        var failure = input.withUnsafeReadableBytes { bytes in
             self.inflate(stream, bytes, into: &output, ceiling: ceiling)
         }
         if failure == nil && appendTail {
-            var tail = Self.tail
-            failure = tail.withUnsafeMutableBytes { bytes in
+            // RFC 7692 §7.2.2: the tail the sender stripped, appended before inflating a message's last frame.
+            let tail: (UInt8, UInt8, UInt8, UInt8) = (0x00, 0x00, 0xFF, 0xFF)
+            failure = withUnsafeBytes(of: tail) { bytes in
                 self.inflate(stream, bytes, into: &output, ceiling: ceiling)
             }
         }
@@ -45,7 +42,7 @@ final class ZlibInflater {
 
     private func inflate(
         _ stream: UnsafeMutablePointer<z_stream>,
-        _ input: UnsafeMutableRawBufferPointer,
+        _ input: UnsafeRawBufferPointer,
         into output: inout ByteBuffer,
         ceiling: Int
     ) -> Failure? {
