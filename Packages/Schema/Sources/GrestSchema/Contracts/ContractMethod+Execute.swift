@@ -91,10 +91,9 @@ extension ContractMethod {
             return .failure(SERVER_ERROR(debugMessage: "Response is not a JSON object", debugData: body))
         }
         if object["success"] == .bool(true) {
-            // Without success data, Success is Void.
-            guard hasSuccess else { return .success(() as! Success) }
+            // Without success data the schema is the no-data one (Success == Void), which reads anything as `()`.
             do {
-                return .success(try success.parse(object["data"]))
+                return .success(try success.parse(hasSuccess ? object["data"] : nil))
             } catch {
                 return .failure(SERVER_ERROR(displayMessage: "Invalid response", debugMessage: "Response validation failed!", debugData: error.json))
             }

@@ -31,16 +31,19 @@ public func IsUnion<Output>(_ variants: Schema<Output>...) -> Schema<Output> {
             return nil
         },
         write: { value, writer, context in writeFirstMatching(variants, value, &writer, &context) },
-        encode: { value in
-            for variant in variants {
-                var trial = ParseContext(recordsIssues: false)
-                var scratch = JSONWriter(reservingCapacity: 0)
-                variant.writeFunction(value, &scratch, &trial)
-                if !trial.hasIssues { return variant.encodeFunction(value) }
-            }
-            return variants[0].encodeFunction(value)
-        }
+        encode: { value in encodeFirstMatching(variants, value) }
     )
+}
+
+/// Encodes `value` with the first variant whose write reports no issue (the first variant when none fits).
+func encodeFirstMatching<Output>(_ variants: [Schema<Output>], _ value: Output) -> JSONValue {
+    for variant in variants {
+        var trial = ParseContext(recordsIssues: false)
+        var scratch = JSONWriter(reservingCapacity: 0)
+        variant.writeFunction(value, &scratch, &trial)
+        if !trial.hasIssues { return variant.encodeFunction(value) }
+    }
+    return variants[0].encodeFunction(value)
 }
 
 /// Writes `value` with the first variant whose write reports no issue; otherwise reports `invalid.union.invalid`.
@@ -103,15 +106,7 @@ public func IsDiscriminated<Output>(_ field: String, _ variants: KeyValuePairs<S
             return variant.parseFunction(value, &context)
         },
         write: { value, writer, context in writeFirstMatching(ordered, value, &writer, &context) },
-        encode: { value in
-            for variant in ordered {
-                var trial = ParseContext(recordsIssues: false)
-                var scratch = JSONWriter(reservingCapacity: 0)
-                variant.writeFunction(value, &scratch, &trial)
-                if !trial.hasIssues { return variant.encodeFunction(value) }
-            }
-            return ordered[0].encodeFunction(value)
-        }
+        encode: { value in encodeFirstMatching(ordered, value) }
     )
 }
 
