@@ -350,6 +350,23 @@ struct SocketRPCTests {
         }
     }
 
+    @Test func untypedHandlersForProxies() async throws {
+        try await withServer({ server in
+            try server.register(PublicChat) { socket in
+                try socket.incoming.on(route: "PublicChat.sendMessage") { raw in
+                    ContractReply(success: ["echo": raw ?? .null])
+                }
+                #expect(throws: SocketRegistrationError.self) { try socket.incoming.on(route: "PublicChat.nope") { _ in ContractReply(success: nil) } }
+            }
+        }) { port in
+            let client = PublicChat.createClient(url: "ws://127.0.0.1:\(port)")
+            try await client.connect()
+            let reply = try #require(await client.outgoing.send(route: "PublicChat.sendMessage", data: ["text": "raw"], expectResponse: true))
+            #expect(reply.data().value?["data"]?["echo"]?["text"]?.stringValue == "raw")
+            await client.disconnect()
+        }
+    }
+
     @Test func rejectedHandshakeSendsTypedErrorAndCloses4001() async throws {
         let schema = webSocketSchema(Guarded.contract).path("ws/auth").use(BearerAuth(getToken: { nil })).connectPermission(.scope("chat:read"))
             .done()

@@ -20,6 +20,15 @@ public struct ContractReply: Sendable {
         self.error = nil
     }
 
+    /// A success envelope around untyped `data` (`data` left out when `nil`), for proxies and raw handlers.
+    public init(success data: JSONValue?) {
+        var envelope: JSONObject = ["success": .bool(true), "type": .string("OK")]
+        if let data { envelope.append("data", data) }
+        var writer = JSONWriter(reservingCapacity: 64)
+        writer.write(.object(envelope))
+        self.init(successBody: writer.bytes)
+    }
+
     /// The empty success envelope, `{"success":true,"type":"OK"}`.
     public static let emptySuccess = ContractReply(successBody: Array(#"{"success":true,"type":"OK"}"#.utf8))
 }

@@ -30,6 +30,15 @@ public struct SocketIncoming: Sendable {
         try register(route) { raw in await method.execute(input: raw, coerce: true, handler) }
     }
 
+    /// Registers an untyped handler for `route`, one of the contract's routes this side receives: raw DATA in
+    /// (`nil` when absent or not JSON), the reply body out (proxies, debugging; grest-ts `registerHandler`).
+    public func on(route: String, _ handler: @escaping ErasedSocketHandler) throws(SocketRegistrationError) {
+        guard contract.methods(direction).contains(where: { $0.route == route }) else {
+            throw SocketRegistrationError("\(route) is not a route this side of \(contract.name) receives")
+        }
+        try register(route, handler)
+    }
+
     /// Registers the typed handler for a `method` without input.
     public func on<Success>(_ method: ContractMethod<Void, Success>, _ handler: @escaping @Sendable () async throws -> Success)
         throws(SocketRegistrationError)
