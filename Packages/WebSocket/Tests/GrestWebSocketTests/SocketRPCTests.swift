@@ -323,6 +323,64 @@ struct SocketRPCTests {
         }
     }
 
+    @Test func reconnectsAfterTheServerComesBack() async throws {
+        let register: (HTTPServer) throws -> Void = { server in
+            try server.register(PublicChat) { socket in
+                try socket.incoming.on(ChatApi.sendMessage) { SendMessageResponse(success: true, messageId: $0.text) }
+            }
+        }
+        let first = HTTPServer()
+        try register(first)
+        try await first.start()
+        let port = try #require(first.port)
+        var configuration = SocketClientConfiguration()
+        configuration.reconnect = ReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .milliseconds(200))
+        let client = PublicChat.createClient(url: "ws://127.0.0.1:\(port)", configuration: configuration)
+        let errors = Inbox<String>()
+        let connects = Inbox<Int>()
+        client.onError { errors.add($0.type) }
+        client.onConnect { connects.add(1) }
+        try await client.connect()
+        await first.shutdown()
+        // Attempts fail while nothing listens (network errors are retried)…
+        #expect(await errors.wait(for: 1).first == "SERVER_ERROR")
+        #expect(!client.isConnected)
+        // …and the client is back as soon as a server is.
+        let second = HTTPServer(configuration: HTTPServerConfiguration(port: port))
+        try register(second)
+        try await second.start()
+        #expect(await connects.wait(for: 2).count == 2)
+        #expect(try await client.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "back", channelId: "c")).messageId == "back")
+        await client.disconnect()
+        await second.shutdown()
+    }
+
+    @Test func refusedReconnectIsNotRetried() async throws {
+        let token = Mutex("alice")
+        let schema = webSocketSchema(Guarded.contract).path("ws/auth").use(BearerAuth(getToken: { nil })).connectPermission(.scope("chat:read"))
+            .done()
+        try await withServer({ server in
+            try server.register(schema, permissionResolver: scopeResolver) { socket in
+                try socket.incoming.on(Guarded.hello) { "hi" }
+            }
+        }) { port in
+            var configuration = SocketClientConfiguration()
+            configuration.reconnect = ReconnectPolicy(initialDelay: .milliseconds(20))
+            configuration.middleware = [BearerAuth(getToken: { token.withLock { $0 } })]
+            let client = schema.createClient(url: "ws://127.0.0.1:\(port)", configuration: configuration)
+            let closes = Inbox<SocketDisconnectReason>()
+            let errors = Inbox<String>()
+            client.onClose { closes.add($0) }
+            client.onError { errors.add($0.type) }
+            try await client.connect()
+            token.withLock { $0 = "revoked" }
+            client.forceReconnect()
+            #expect(await closes.wait(for: 1) == [.unrecoverable])
+            #expect(errors.all == ["NOT_AUTHORIZED"], "one attempt, refused, never retried")
+            #expect(!client.isConnected)
+        }
+    }
+
     @Test func rawPeerSpeaksTheWireProtocol() async throws {
         try await withServer({ server in
             try server.register(PublicChat) { socket in
