@@ -52,13 +52,15 @@ public final class WebSocketConnection: Sendable {
             case .failed(let error): throw error
             }
         }
-        try await handler.eventLoop.flatSubmit {
-            switch handler.value.send(message) {
-            case .written: handler.eventLoop.makeSucceededVoidFuture()
-            case .queued(let written): written
-            case .failed(let error): handler.eventLoop.makeFailedFuture(error)
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+            handler.eventLoop.execute {
+                switch handler.value.send(message) {
+                case .written: continuation.resume()
+                case .queued(let written): written.whenComplete { continuation.resume(with: $0) }
+                case .failed(let error): continuation.resume(throwing: error)
+                }
             }
-        }.get()
+        }
     }
 
     /// Sends a text message.
