@@ -11,7 +11,13 @@
 # Benchmarks are not tests: exits 0 whether the targets are met or not (non-zero only if it cannot run at all).
 #
 #   BENCH_SECONDS=8 BENCH_IDLE_CONNECTIONS=10000 BENCH_CONNECTIONS=50 BENCH_SIZES="128 16384" Scripts/bench-ws.sh
-#   BENCH_SERVERS="grest hummingbird node"   a subset of the servers
+#   BENCH_SERVERS="grest grest-global hummingbird node"   a subset of the servers
+#
+# `grest` is grest-ws-echo as shipped: its handler runs on the connection's event loop
+# (WebSocketServer.HandlerExecutor.eventLoop). `grest-global` is the same binary with --handler-executor global, i.e.
+# the handler on Swift's global executor like Hummingbird's: the transport's speed without that option.
+# Like with like: grest and Hummingbird both compress replies from 256 B up (node ws from 1024 B), at zlib's default
+# level, memLevel 8, window 15, context takeover; all servers validate UTF-8.
 #   BENCH_SKIP_IDLE=1                          skip the idle-memory part
 #   GREST_PACKAGE=path/to/WebSocket            benchmark another checkout of Packages/WebSocket
 #   BENCH_SCRATCH=dir                          where the release builds go (default Benchmarks/WebSocketBench), so a
@@ -25,7 +31,7 @@ SECONDS_PER_RUN="${BENCH_SECONDS:-8}"
 IDLE_CONNECTIONS="${BENCH_IDLE_CONNECTIONS:-10000}"
 CONNECTIONS="${BENCH_CONNECTIONS:-50}"
 SIZES="${BENCH_SIZES:-128 16384}"
-SERVERS="${BENCH_SERVERS:-grest hummingbird node}"
+SERVERS="${BENCH_SERVERS:-grest grest-global hummingbird node}"
 SCRATCH="${BENCH_SCRATCH:-$BENCH_DIR}"
 WORK="$(mktemp -d)"
 RESULTS="$WORK/results.jsonl"
@@ -69,7 +75,7 @@ log "building release binaries (Benchmarks/WebSocketBench, then grest-ws-echo)"
 swift build -c release --package-path "$BENCH_DIR" --scratch-path "$SCRATCH/.build-bench-ws" >&2
 BIN="$(swift build -c release --package-path "$BENCH_DIR" --scratch-path "$SCRATCH/.build-bench-ws" --show-bin-path)"
 GREST_BIN=""
-if [[ " $SERVERS " != *" grest "* ]]; then
+if [[ " $SERVERS " != *" grest "* && " $SERVERS " != *" grest-global "* ]]; then
     log "grest not in BENCH_SERVERS: not building grest-ws-echo"
 elif swift build -c release --package-path "$GREST_PACKAGE" --scratch-path "$SCRATCH/.build-bench-ws-grest" \
     --product grest-ws-echo >&2; then
@@ -84,6 +90,10 @@ start_server() {
     [ "$deflate" = off ] && flag=(--no-deflate)
     case "$name" in
         grest) [ -n "$GREST_BIN" ] || return 1; "$GREST_BIN" --host 127.0.0.1 --port 0 "${flag[@]}" >"$logfile" 2>&1 & ;;
+        grest-global)
+            [ -n "$GREST_BIN" ] || return 1
+            "$GREST_BIN" --host 127.0.0.1 --port 0 --handler-executor global "${flag[@]}" >"$logfile" 2>&1 &
+            ;;
         hummingbird) "$BIN/hummingbird-ws-echo" --host 127.0.0.1 --port 0 "${flag[@]}" >"$logfile" 2>&1 & ;;
         node) NODE_PATH=/usr/share/nodejs node "$BENCH_DIR/node/ws-echo.js" 0 "${flag[@]}" >"$logfile" 2>&1 & ;;
         *) return 1 ;;
@@ -141,7 +151,8 @@ for deflate in off on; do
 done
 if [ "${BENCH_SKIP_IDLE:-0}" != 1 ]; then
     for deflate in off on; do
-        for server in $SERVERS; do idle_run "$server" "$deflate"; sleep 1; done
+        # The handler executor does not change what an idle connection holds: grest-global is not measured twice.
+        for server in $SERVERS; do [ "$server" = grest-global ] || { idle_run "$server" "$deflate"; sleep 1; }; done
     done
 fi
 
@@ -151,7 +162,7 @@ path, connections, seconds, idle_n = sys.argv[1:]
 rows = [json.loads(line) for line in open(path) if line.strip()]
 echo = {(r["server"], r["deflate"], r["size"]): r for r in rows if r["kind"] == "echo"}
 idle = {(r["server"], r["deflate"]): r["idle"] for r in rows if r["kind"] == "idle"}
-servers = [s for s in ("grest", "hummingbird", "node") if any(k[0] == s for k in list(echo) + list(idle))]
+servers = [s for s in ("grest", "grest-global", "hummingbird", "node") if any(k[0] == s for k in list(echo) + list(idle))]
 targets = {"off": 1.6, "on": 1.3}
 verdicts = []
 
@@ -166,12 +177,11 @@ def fmt_ratio(x):
 
 print()
 print(f"WebSocket echo, closed loop, {connections} connections, {seconds} s per run (same ws-load client for every server)")
-header = f"{'server':<12} {'deflate':<7} {'size':>7} {'msg/s':>10} {'p50 us':>8} {'p99 us':>8} {'err':>4} {'msg/cpu-s':>10} {'grest/hb':>9} {'grest/node':>10}"
+header = f"{'server':<13} {'deflate':<7} {'size':>7} {'msg/s':>10} {'p50 us':>8} {'p99 us':>8} {'err':>4} {'msg/cpu-s':>10} {'grest/hb':>9} {'grest/node':>10}"
 print(header)
 print("-" * len(header))
 for deflate in ("off", "on"):
     for size in sorted({k[2] for k in echo}):
-        g = echo.get(("grest", deflate, size))
         for server in servers:
             r = echo.get((server, deflate, size))
             if r is None:
@@ -181,18 +191,20 @@ for deflate in ("off", "on"):
             # round trips per second of server CPU over the whole run (warm-up included): robust to a noisy machine.
             per_cpu = load.get("allMessages", 0) / cpu if cpu > 0 else 0
             vs_hb = vs_node = ""
-            if server == "grest":
+            if server.startswith("grest"):
                 h = echo.get(("hummingbird", deflate, size))
                 n = echo.get(("node", deflate, size))
                 vs_hb = fmt_ratio(ratio(load["msgPerSec"], h["load"]["msgPerSec"])) if h else "-"
                 vs_node = fmt_ratio(ratio(load["msgPerSec"], n["load"]["msgPerSec"])) if n else "-"
-            print(f"{server:<12} {deflate:<7} {size_name(size):>7} {load['msgPerSec']:>10.0f} {load['p50us']:>8} {load['p99us']:>8} "
+            print(f"{server:<13} {deflate:<7} {size_name(size):>7} {load['msgPerSec']:>10.0f} {load['p50us']:>8} {load['p99us']:>8} "
                   f"{load['errors']:>4} {per_cpu:>10.0f} {vs_hb:>9} {vs_node:>10}")
         h = echo.get(("hummingbird", deflate, size))
-        if g and h:
-            x = ratio(g["load"]["msgPerSec"], h["load"]["msgPerSec"])
-            verdicts.append((f"throughput deflate {deflate}, {size_name(size)}: grest/hummingbird {fmt_ratio(x)} (target >= {targets[deflate]}x)",
-                             x is not None and x >= targets[deflate]))
+        for name in ("grest", "grest-global"):
+            g = echo.get((name, deflate, size))
+            if g and h:
+                x = ratio(g["load"]["msgPerSec"], h["load"]["msgPerSec"])
+                verdicts.append((f"throughput deflate {deflate}, {size_name(size)}: {name}/hummingbird {fmt_ratio(x)} (target >= {targets[deflate]}x)",
+                                 x is not None and x >= targets[deflate]))
     print()
 
 if idle:
@@ -226,5 +238,7 @@ if not verdicts:
 for text, met in verdicts:
     print(f"  [{'MET' if met else 'MISSED'}] {text}")
 print("  ratios are msg/s of the same run; msg/cpu-s is messages per second of server CPU (less sensitive to a busy machine)")
+print("  grest = grest-ws-echo as shipped (handler on the connection's event loop); grest-global = handler on Swift's global executor, as Hummingbird's")
+print("  like with like: grest and hummingbird compress replies from 256 B (node ws from 1024 B) at zlib's default level; all validate UTF-8")
 PY
 exit 0
