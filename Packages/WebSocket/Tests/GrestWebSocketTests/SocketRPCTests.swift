@@ -514,6 +514,10 @@ struct SocketRPCTests {
             try server.register(socket, permissionResolver: scopeResolver) { connection in
                 try connection.incoming.on(ask) { "ws:" + (try authUser.assert().id) }
             }
+            // A second socket API on the same server (strict mode: every method declares a permission).
+            try server.register(webSocketSchema(Guarded.contract).path("ws/guarded").done(), permissionResolver: scopeResolver) { connection in
+                try connection.incoming.on(Guarded.hello) { "guarded" }
+            }
         }) { port in
             let httpClient = HTTPClient(http, baseURL: "http://127.0.0.1:\(port)")
             #expect(try await httpClient.call(me) == "alice")
@@ -522,6 +526,10 @@ struct SocketRPCTests {
             try await client.connect()
             #expect(try await client.outgoing.call(ask) == "ws:alice")
             await client.disconnect()
+            let guarded = webSocketSchema(Guarded.contract).path("ws/guarded").done().createClient(url: "ws://127.0.0.1:\(port)")
+            try await guarded.connect()
+            #expect(try await guarded.outgoing.call(Guarded.hello) == "guarded")
+            await guarded.disconnect()
         }
     }
 }
