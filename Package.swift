@@ -100,6 +100,7 @@ let package = Package(
                 "GrestWebSocketTransport", "WebSocketCompression", "GrestSchema", "GrestContext", "GrestHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -1,8 +1,17 @@
 import GrestContext
 import GrestSchema
 import GrestWebSocketTransport
+public import Logging
 import NIOCore
 import Synchronization
+
+/// Which frames a socket logs (grest-ts client `logMode`): none, only failures (error replies, refused and dropped
+/// frames), or every frame, at `.debug` on ``SocketPeerConfiguration/logger``.
+public enum SocketWireLog: Sendable, Equatable {
+    case off
+    case nonOK
+    case all
+}
 
 /// Settings shared by both ends of a typed socket.
 public struct SocketPeerConfiguration: Sendable {
@@ -17,6 +26,10 @@ public struct SocketPeerConfiguration: Sendable {
     public var heartbeat: Heartbeat.Configuration? = Heartbeat.Configuration()
     /// Bounds on PATH and ID of inbound frames.
     public var frameLimits: SocketFrameCodec.Limits = SocketFrameCodec.Limits()
+    /// Frame logging; off by default.
+    public var wireLog: SocketWireLog = .off
+    /// Where the wire log and connection events go.
+    public var logger: Logger = Logger(label: "grest.ws")
 
     public init() {}
 }
@@ -107,7 +120,11 @@ final class SocketPeer: Sendable {
             while let message = await iterator.next() {
                 // Every typed frame is text; binary frames are dropped (grest-ts browsers do the same).
                 guard case .text(let text) = message else { continue }
-                guard case .frame(let frame) = codec.decode(text) else { continue }
+                guard case .frame(let frame) = codec.decode(text) else {
+                    log("dropped", text.utf8, nonOK: true)
+                    continue
+                }
+                if configuration.wireLog != .off { log("incoming", text.utf8, nonOK: Self.isErrorReply(text.utf8)) }
                 await received(frame, group: &group)
             }
         }
@@ -182,7 +199,7 @@ final class SocketPeer: Sendable {
             waiter.succeed(.failure(error))
         case .send(let id):
             do {
-                try await transport.send(text: String(decoding: SocketFrameCodec.encodeRequest(path: route, id: id, payload: payload), as: UTF8.self))
+                try await send(SocketFrameCodec.encodeRequest(path: route, id: id, payload: payload))
             } catch {
                 state.withLock { $0.pending.cancel(id: id) }?.succeed(.failure(PendingRequests<Waiter>.closedError()))
             }
@@ -195,7 +212,7 @@ final class SocketPeer: Sendable {
     func message(route: String, payload: [UInt8]) async throws(ServiceError) {
         guard !isClosed else { throw PendingRequests<Waiter>.closedError() }
         do {
-            try await transport.send(text: String(decoding: SocketFrameCodec.encode(.message, path: route, payload: payload), as: UTF8.self))
+            try await send(SocketFrameCodec.encode(.message, path: route, payload: payload))
         } catch WebSocketError.outboundQueueFull {
             throw SERVER_ERROR(displayMessage: "Socket send queue is full")
         } catch {
@@ -205,7 +222,34 @@ final class SocketPeer: Sendable {
 
     /// Sends raw frame bytes; failures mean the socket is going away, which the read loop notices.
     func sendQuietly(_ bytes: [UInt8]) async {
-        try? await transport.send(text: String(decoding: bytes, as: UTF8.self))
+        try? await send(bytes)
+    }
+
+    private func send(_ bytes: [UInt8]) async throws {
+        if configuration.wireLog != .off { log("outgoing", bytes, nonOK: Self.isErrorReply(bytes)) }
+        try await transport.send(text: String(decoding: bytes, as: UTF8.self))
+    }
+
+    private func log(_ direction: String, _ frame: some Collection<UInt8>, nonOK: Bool) {
+        switch configuration.wireLog {
+        case .off: return
+        case .nonOK where !nonOK: return
+        case .nonOK, .all: break
+        }
+        let shown = String(decoding: frame.prefix(512), as: UTF8.self) + (frame.count > 512 ? "…" : "")
+        configuration.logger.debug("\(direction) \(shown)", metadata: ["ws.api": .string(contract.name)])
+    }
+
+    /// An `s` whose body starts with `{"success":false` (the envelope grest writes).
+    static func isErrorReply(_ frame: some Collection<UInt8>) -> Bool {
+        guard frame.first == UInt8(ascii: "s") else { return false }
+        var colons = 0
+        var index = frame.startIndex
+        while index != frame.endIndex, colons < 3 {
+            if frame[index] == UInt8(ascii: ":") { colons += 1 }
+            index = frame.index(after: index)
+        }
+        return frame[index...].starts(with: #"{"success":false"#.utf8)
     }
 
     private func armRequestTimer(_ state: inout State, deadline: ContinuousClock.Instant) {
