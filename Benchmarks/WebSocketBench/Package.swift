@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "hummingbird-ws-echo", targets: ["hummingbird-ws-echo"]),
         .executable(name: "ws-load", targets: ["ws-load"]),
+        .executable(name: "ws-load-raw", targets: ["ws-load-raw"]),
         .executable(name: "ws-idle", targets: ["ws-idle"]),
     ],
     dependencies: [
@@ -33,7 +34,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The one closed-loop load client for every server, on swift-websocket's WSClient (+ WSCompression).
+        // The previous load client (LOAD_CLIENT=swift-websocket), on swift-websocket's WSClient (+ WSCompression).
         .executableTarget(
             name: "ws-load",
             dependencies: [
@@ -46,8 +47,29 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "WSBenchPayload",
             ]
         ),
+        // The default load client of bench-ws: raw TCP on one NIO event loop, its own upgrade request and a minimal
+        // frame handler, pre-built masked frames, no allocation per message (wrk-like: much lighter than the servers).
+        .executableTarget(
+            name: "ws-load-raw",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "WSBenchPayload",
+                "CBenchZlib",
+            ]
+        ),
+        // The payloads both load clients send (same bytes for every server and either client).
+        .target(
+            name: "WSBenchPayload",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // System zlib (link "z"): ws-load-raw compresses each payload once at startup and checks the first echo.
+        .systemLibrary(name: "CBenchZlib"),
         // Opens N idle WebSocket connections on raw NIO, so the server's RSS per connection can be measured.
         .executableTarget(
             name: "ws-idle",
