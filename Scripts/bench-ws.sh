@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make bench-ws` (issue #4): GrestWebSocket's echo server against Hummingbird 2 (HummingbirdWebSocket +
 # HummingbirdWSCompression, UTF-8 validation on) and node `ws`, on this machine, in one run, with ONE load client
-# (Benchmarks/WebSocketBench's ws-load, on swift-websocket's WSClient) for every server.
+# for every server: Benchmarks/WebSocketBench's ws-load-raw (raw NIO, one event loop, pre-built frames: much lighter
+# than the servers, like wrk for HTTP), or with LOAD_CLIENT=swift-websocket the previous ws-load (swift-websocket's
+# WSClient, ~3x the client CPU per message, which pulls the msg/s ratios towards 1x on 2 cores).
 #
 #   1. closed-loop echo: BENCH_CONNECTIONS (50) connections, one message in flight each, for every
 #      deflate {off,on} × size {128 B, 16 KiB} × server: msg/s, p50 and p99 round trip, server CPU seconds;
@@ -18,10 +20,14 @@
 # the handler on Swift's global executor like Hummingbird's: the transport's speed without that option.
 # Like with like: grest and Hummingbird both compress replies from 256 B up (node ws from 1024 B), at zlib's default
 # level, memLevel 8, window 15, context takeover; all servers validate UTF-8.
+#   LOAD_CLIENT=raw|swift-websocket            the echo load client (default raw = ws-load-raw)
+#   BENCH_CLIENT_THREADS=1                     event-loop threads of ws-load-raw
 #   BENCH_SKIP_IDLE=1                          skip the idle-memory part
 #   GREST_PACKAGE=path/to/WebSocket            benchmark another checkout of Packages/WebSocket
 #   BENCH_SCRATCH=dir                          where the release builds go (default Benchmarks/WebSocketBench), so a
 #                                              benchmark never blocks another build of the same checkout
+#   BENCH_BUILD=dir BENCH_GREST_BUILD=dir      exact scratch paths of the two builds (default $BENCH_SCRATCH/.build-bench-ws
+#                                              and $BENCH_SCRATCH/.build-bench-ws-grest), to reuse existing builds
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -33,6 +39,15 @@ CONNECTIONS="${BENCH_CONNECTIONS:-50}"
 SIZES="${BENCH_SIZES:-128 16384}"
 SERVERS="${BENCH_SERVERS:-grest grest-global hummingbird node}"
 SCRATCH="${BENCH_SCRATCH:-$BENCH_DIR}"
+BUILD="${BENCH_BUILD:-$SCRATCH/.build-bench-ws}"
+GREST_BUILD="${BENCH_GREST_BUILD:-$SCRATCH/.build-bench-ws-grest}"
+LOAD_CLIENT="${LOAD_CLIENT:-raw}"
+CLIENT_THREADS="${BENCH_CLIENT_THREADS:-1}"
+case "$LOAD_CLIENT" in
+    raw) LOAD_BIN_NAME=ws-load-raw; LOAD_ARGS=(--threads "$CLIENT_THREADS") ;;
+    swift-websocket) LOAD_BIN_NAME=ws-load; LOAD_ARGS=() ;;
+    *) echo "bench-ws: LOAD_CLIENT must be raw or swift-websocket, not $LOAD_CLIENT" >&2; exit 2 ;;
+esac
 WORK="$(mktemp -d)"
 RESULTS="$WORK/results.jsonl"
 SERVER_PID=""
@@ -72,14 +87,14 @@ if [ ! -f /usr/share/nodejs/ws/index.js ]; then
 fi
 
 log "building release binaries (Benchmarks/WebSocketBench, then grest-ws-echo)"
-swift build -c release --package-path "$BENCH_DIR" --scratch-path "$SCRATCH/.build-bench-ws" >&2
-BIN="$(swift build -c release --package-path "$BENCH_DIR" --scratch-path "$SCRATCH/.build-bench-ws" --show-bin-path)"
+swift build -c release --package-path "$BENCH_DIR" --scratch-path "$BUILD" >&2
+BIN="$(swift build -c release --package-path "$BENCH_DIR" --scratch-path "$BUILD" --show-bin-path)"
 GREST_BIN=""
 if [[ " $SERVERS " != *" grest "* && " $SERVERS " != *" grest-global "* ]]; then
     log "grest not in BENCH_SERVERS: not building grest-ws-echo"
-elif swift build -c release --package-path "$GREST_PACKAGE" --scratch-path "$SCRATCH/.build-bench-ws-grest" \
+elif swift build -c release --package-path "$GREST_PACKAGE" --scratch-path "$GREST_BUILD" \
     --product grest-ws-echo >&2; then
-    GREST_BIN="$(swift build -c release --package-path "$GREST_PACKAGE" --scratch-path "$SCRATCH/.build-bench-ws-grest" --show-bin-path)/grest-ws-echo"
+    GREST_BIN="$(swift build -c release --package-path "$GREST_PACKAGE" --scratch-path "$GREST_BUILD" --show-bin-path)/grest-ws-echo"
 else
     log "grest-ws-echo did not build: benchmarking the other servers only"
 fi
@@ -118,12 +133,13 @@ echo_run() {
     [ "$deflate" = on ] && flag=(--deflate)
     if ! start_server "$server" "$deflate"; then return 0; fi
     ticks0="$(cpu_ticks "$SERVER_PID")"
-    out="$(timeout $((SECONDS_PER_RUN + 90)) "$BIN/ws-load" --url "ws://127.0.0.1:$SERVER_PORT/echo" \
-        --connections "$CONNECTIONS" --size "$size" --duration "$SECONDS_PER_RUN" "${flag[@]}" 2>"$WORK/load.err" | tail -1)" || true
+    out="$(timeout $((SECONDS_PER_RUN + 90)) "$BIN/$LOAD_BIN_NAME" --url "ws://127.0.0.1:$SERVER_PORT/echo" \
+        --connections "$CONNECTIONS" --size "$size" --duration "$SECONDS_PER_RUN" "${flag[@]}" "${LOAD_ARGS[@]}" \
+        2>"$WORK/load.err" | tail -1)" || true
     ticks1="$(cpu_ticks "$SERVER_PID")"
     stop_server
     [ -s "$WORK/load.err" ] && sed 's/^/  /' "$WORK/load.err" >&2
-    if [ -z "$out" ]; then log "ws-load produced nothing against $server"; return 0; fi
+    if [ -z "$out" ]; then log "$LOAD_BIN_NAME produced nothing against $server"; return 0; fi
     log "$server deflate=$deflate size=$size → $out"
     printf '{"kind":"echo","server":"%s","deflate":"%s","size":%s,"serverCpuSeconds":%s,"load":%s}\n' \
         "$server" "$deflate" "$size" "$(awk -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/hz}')" \
@@ -156,9 +172,9 @@ if [ "${BENCH_SKIP_IDLE:-0}" != 1 ]; then
     done
 fi
 
-python3 - "$RESULTS" "$CONNECTIONS" "$SECONDS_PER_RUN" "$IDLE_CONNECTIONS" <<'PY'
+python3 - "$RESULTS" "$CONNECTIONS" "$SECONDS_PER_RUN" "$IDLE_CONNECTIONS" "$LOAD_BIN_NAME" <<'PY'
 import json, sys
-path, connections, seconds, idle_n = sys.argv[1:]
+path, connections, seconds, idle_n, client = sys.argv[1:]
 rows = [json.loads(line) for line in open(path) if line.strip()]
 echo = {(r["server"], r["deflate"], r["size"]): r for r in rows if r["kind"] == "echo"}
 idle = {(r["server"], r["deflate"]): r["idle"] for r in rows if r["kind"] == "idle"}
@@ -176,8 +192,9 @@ def fmt_ratio(x):
     return f"{x:.2f}x" if x is not None else "-"
 
 print()
-print(f"WebSocket echo, closed loop, {connections} connections, {seconds} s per run (same ws-load client for every server)")
-header = f"{'server':<13} {'deflate':<7} {'size':>7} {'msg/s':>10} {'p50 us':>8} {'p99 us':>8} {'err':>4} {'msg/cpu-s':>10} {'grest/hb':>9} {'grest/node':>10}"
+print(f"WebSocket echo, closed loop, {connections} connections, {seconds} s per run (same {client} client for every server)")
+header = (f"{'server':<13} {'deflate':<7} {'size':>7} {'msg/s':>10} {'p50 us':>8} {'p99 us':>8} {'err':>4} {'msg/cpu-s':>10} "
+          f"{'cli us/msg':>10} {'grest/hb':>9} {'grest/node':>10}")
 print(header)
 print("-" * len(header))
 for deflate in ("off", "on"):
@@ -190,6 +207,8 @@ for deflate in ("off", "on"):
             cpu = r.get("serverCpuSeconds") or 0
             # round trips per second of server CPU over the whole run (warm-up included): robust to a noisy machine.
             per_cpu = load.get("allMessages", 0) / cpu if cpu > 0 else 0
+            # the load client's own CPU (user + sys, whole process, connecting included) per round trip
+            client_us = 1e6 * load.get("clientCpuSeconds", 0) / load["allMessages"] if load.get("allMessages") else 0
             vs_hb = vs_node = ""
             if server.startswith("grest"):
                 h = echo.get(("hummingbird", deflate, size))
@@ -197,7 +216,7 @@ for deflate in ("off", "on"):
                 vs_hb = fmt_ratio(ratio(load["msgPerSec"], h["load"]["msgPerSec"])) if h else "-"
                 vs_node = fmt_ratio(ratio(load["msgPerSec"], n["load"]["msgPerSec"])) if n else "-"
             print(f"{server:<13} {deflate:<7} {size_name(size):>7} {load['msgPerSec']:>10.0f} {load['p50us']:>8} {load['p99us']:>8} "
-                  f"{load['errors']:>4} {per_cpu:>10.0f} {vs_hb:>9} {vs_node:>10}")
+                  f"{load['errors']:>4} {per_cpu:>10.0f} {client_us:>10.1f} {vs_hb:>9} {vs_node:>10}")
         h = echo.get(("hummingbird", deflate, size))
         for name in ("grest", "grest-global"):
             g = echo.get((name, deflate, size))
@@ -238,6 +257,7 @@ if not verdicts:
 for text, met in verdicts:
     print(f"  [{'MET' if met else 'MISSED'}] {text}")
 print("  ratios are msg/s of the same run; msg/cpu-s is messages per second of server CPU (less sensitive to a busy machine)")
+print(f"  cli us/msg = the load client's own CPU (user + sys) per round trip ({client}; LOAD_CLIENT=swift-websocket for the previous ws-load)")
 print("  grest = grest-ws-echo as shipped (handler on the connection's event loop); grest-global = handler on Swift's global executor, as Hummingbird's")
 print("  like with like: grest and hummingbird compress replies from 256 B (node ws from 1024 B) at zlib's default level; all validate UTF-8")
 PY
