@@ -182,7 +182,10 @@ struct WSURL {
         let rest = url.dropFirst(5)
         let authority = rest.prefix { $0 != "/" }
         self.path = rest.count > authority.count ? String(rest.dropFirst(authority.count)) : "/"
-        if let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]) {
+        if let colon = authority.lastIndex(of: ":") {
+            guard let port = Int(authority[authority.index(after: colon)...]), port > 0 else {
+                throw ValidationError("bad port in \(url)")
+            }
             self.host = String(authority[..<colon])
             self.port = port
         } else {
