@@ -20,7 +20,6 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // line-buffered even when piped, so the banner shows at once
         let service = ChatService()
         let server = try makeChatServer(HTTPServerConfiguration(host: host, port: port), service: service)
         try await server.start()
@@ -35,6 +34,7 @@ struct ChatServerCommand: AsyncParsableCommand {
               curl -H 'authorization: Bearer bob' http://\(host):\(port)/api/messages
             Ctrl-C stops the server gracefully.
             """)
+        fflush(nil)  // show the banner at once even when stdout is a pipe
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "grest.chat")))
