@@ -21,7 +21,7 @@ struct InboundDispatcherTests {
     /// Dispatches one frame and returns the reply frame (run to completion), or nil.
     func reply(_ dispatcher: inout InboundDispatcher, _ text: String) async -> SocketFrame? {
         switch dispatcher.frameReceived(frame(text)) {
-        case .reply(let bytes): return frame(String(decoding: bytes, as: UTF8.self))
+        case .reply(let bytes, _): return frame(String(decoding: bytes, as: UTF8.self))
         case .run(let call):
             let bytes = await call.run()
             dispatcher.callFinished()
@@ -140,7 +140,8 @@ struct InboundDispatcherTests {
         for id in 1...50 {
             switch dispatcher.frameReceived(frame("r:ChatApi.whoAmI:\(id):")) {
             case .run(let call): admitted.append(call)
-            case .reply(let bytes):
+            case .reply(let bytes, let error):
+                #expect(error.type == "SERVER_ERROR")
                 #expect(body(of: bytes)?["context"]?["displayMessage"] == "Too many requests in flight")
                 #expect(frame(text(bytes)).id == "\(id)")
                 refused += 1

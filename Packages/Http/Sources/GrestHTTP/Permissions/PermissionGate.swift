@@ -49,18 +49,21 @@ public enum PermissionGate {
         }
     }
 
-    /// Runs `resolver` (if any), stores the ``PermissionChecker`` in the context when scopes were resolved,
-    /// and decides. Used by the HTTP server per request and by the WebSocket package at handshake.
-    public static func check(permission: Permission?, resolver: ScopeResolver?, name: String) async -> Decision {
-        guard let resolver else { return decide(permission: permission, resolution: .noResolver, name: name) }
-        let resolution: Resolution
+    /// Runs `resolver` (if any) and stores the ``PermissionChecker`` in the context when scopes were resolved.
+    /// Used by ``check(permission:resolver:name:)`` per HTTP request and by the WebSocket package once per handshake.
+    public static func resolve(_ resolver: ScopeResolver?) async -> Resolution {
+        guard let resolver else { return .noResolver }
         do {
             let scopes = try await resolver()
             if let scopes { try? PermissionContext.checker.set(PermissionChecker(scopes: scopes)) }
-            resolution = .resolved(scopes)
+            return .resolved(scopes)
         } catch {
-            resolution = .failed(error)
+            return .failed(error)
         }
-        return decide(permission: permission, resolution: resolution, name: name)
+    }
+
+    /// Runs `resolver` (if any) through ``resolve(_:)`` and decides.
+    public static func check(permission: Permission?, resolver: ScopeResolver?, name: String) async -> Decision {
+        decide(permission: permission, resolution: await resolve(resolver), name: name)
     }
 }

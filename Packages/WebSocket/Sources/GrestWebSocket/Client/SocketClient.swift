@@ -87,8 +87,9 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
     private let state: LockedState<State>
 
     private struct State: Sendable {
-        var machine = ReconnectMachine<SystemRandomNumberGenerator>(policy: nil)
-        var handlers: [String: ErasedSocketHandler] = [:]
+        var machine: ReconnectMachine<SystemRandomNumberGenerator>
+        /// This client's handlers, applied to every socket it opens (and to the shared one when pooled).
+        var handlers: SocketHandlerTable
         var peer: SocketPeer?
         var onClose: [@Sendable (SocketDisconnectReason) -> Void] = []
         var onDisconnect: [@Sendable (SocketDisconnectReason) -> Void] = []
@@ -99,7 +100,11 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
         var stopReported = false
         /// Pooled clients: the shared client and this client's handle on it.
         var shared: (core: SocketClient<Query>, handle: SocketPoolHandle<PooledSocket>)?
-        var detached = false
+
+        var isStopped: Bool {
+            if case .stopped = machine.state { return true }
+            return false
+        }
     }
 
     init(schema: WebSocketSchema<Query>, url: String, query: Query, configuration: SocketClientConfiguration) {
@@ -108,21 +113,22 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
         self.query = query
         self.baseURL = url
         self.url = Self.buildURL(url, path: schema.path, query: schema.encodeQuery(query))
-        var initial = State()
-        initial.machine = ReconnectMachine(policy: configuration.reconnect)
-        let state = LockedState(initial)
-        self.state = state
         let contract = schema.contract
-        self.incoming = SocketIncoming(
-            register: { route, handler throws(SocketRegistrationError) in
-                try state.withLock { (state) throws(SocketRegistrationError) in
-                    guard state.handlers[route] == nil else { throw SocketRegistrationError("Handler for \(route) is already registered") }
-                    // Already connected: add it to the live (or shared) socket too.
-                    if let core = state.shared?.core { try core.addHandler(route: route, handler) }
-                    state.handlers[route] = handler
-                    try state.peer?.register { table throws(SocketRegistrationError) in try table.register(route: route, handler) }
-                }
-            }, contract: contract, direction: .serverToClient)
+        let state = LockedState(
+            State(
+                machine: ReconnectMachine(policy: configuration.reconnect),
+                handlers: SocketHandlerTable(contract: contract, receiving: .serverToClient)))
+        self.state = state
+        self.incoming = SocketIncoming(update: { registration throws(SocketRegistrationError) in
+            try state.withLock { (state) throws(SocketRegistrationError) in
+                // Own table first (it holds what every socket gets), then the shared and the live socket, which mirror it.
+                var handlers = state.handlers
+                try registration(&handlers)
+                try state.shared?.core.incoming.update(registration)
+                try state.peer?.register(registration)
+                state.handlers = handlers
+            }
+        })
         self.outgoing = SocketOutgoing(
             peer: { () throws(ServiceError) in
                 guard let peer = state.withLock({ $0.shared?.core.currentPeer ?? $0.peer }), !peer.isClosed else {
@@ -163,15 +169,10 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
         state.withLock { $0.shared?.core.currentPeer ?? $0.peer }
     }
 
-    /// A pooled client adds its handler to the shared one.
-    func addHandler(route: String, _ handler: @escaping ErasedSocketHandler) throws(SocketRegistrationError) {
-        try incoming.register(route, handler)
-    }
-
     /// A pooled client detaching takes its handlers away.
     func removeHandlers(routes: Set<String>) {
         let peer = state.withLock { state in
-            for route in routes { state.handlers[route] = nil }
+            state.handlers.remove(routes: routes)
             return state.peer
         }
         peer?.removeHandlers(routes: routes)
@@ -269,17 +270,13 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
             throw SERVER_ERROR(debugMessage: "Pooled socket for \(url) serves another query type")
         }
         let handlers = state.withLock { $0.handlers }
-        var added: Set<String> = []
-        for (route, handler) in handlers {
-            do {
-                try core.addHandler(route: route, handler)
-                added.insert(route)
-            } catch {
-                core.removeHandlers(routes: added)
-                await pool.pool.detach(handle)
-                _ = state.withLock { $0.machine.connectFailed(error) }
-                throw SERVER_ERROR(displayMessage: error.description)
-            }
+        do {
+            // All or nothing: a clash with another pooled client's handler adds none of ours.
+            try core.incoming.update { table throws(SocketRegistrationError) in try table.add(handlers) }
+        } catch {
+            await pool.pool.detach(handle)
+            _ = state.withLock { $0.machine.connectFailed(error) }
+            throw SERVER_ERROR(displayMessage: error.description)
         }
         state.withLock { state in
             state.shared = (core, handle)
@@ -297,20 +294,19 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
     }
 
     private func forwardIfAttached(_ body: () -> Void) {
-        if !state.withLock({ $0.detached }) { body() }
+        if !state.withLock({ $0.isStopped }) { body() }
     }
 
     private func detach() async {
         let (action, shared) = state.withLock { state in
             let action = state.machine.closeRequested()
-            state.detached = true
             let shared = state.shared
             state.shared = nil
             return (action, shared)
         }
         guard case .stop(let reason) = action else { return }
         if let (core, handle) = shared {
-            core.removeHandlers(routes: Set(state.withLock { $0.handlers.keys }))
+            core.removeHandlers(routes: state.withLock { $0.handlers.registeredRoutes })
             await configuration.pool?.pool.detach(handle)
         }
         report(disconnect: shared != nil ? .manual : nil, close: Self.reason(reason))
@@ -349,10 +345,7 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
             return ready(.failure(.handshakeRejected(ServiceError.fromUnknown(error))))
         }
 
-        var transportConfiguration = configuration.transport
-        if let beat = configuration.peer.heartbeat, beat.usesProtocolPing {
-            transportConfiguration.autoPing = WebSocketConfiguration.AutoPing(interval: TimeAmount(beat.interval), timeout: TimeAmount(beat.timeout))
-        }
+        let transportConfiguration = configuration.peer.transportConfiguration(configuration.transport)
         let transport: WebSocketConnection
         do {
             transport = try await WebSocketClient.connect(to: url, configuration: transportConfiguration)
@@ -395,16 +388,12 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
         }
 
         // Established: the setup handlers go in before the first frame after `k` is read.
-        let table = state.withLock { state in
-            var table = SocketHandlerTable(contract: schema.contract, receiving: .serverToClient)
-            for (route, handler) in state.handlers { try? table.register(route: route, handler) }
-            return table
-        }
+        let table = state.withLock { $0.handlers }
         let peer = SocketPeer(
             transport: transport, contract: schema.contract, receiving: .serverToClient, table: table, gate: ConnectionScopes(scopes: nil),
             context: context, metrics: nil, configuration: configuration.peer)
         let stillWanted = state.withLock { state -> Bool in
-            if case .stopped = state.machine.state { return false }
+            if state.isStopped { return false }
             state.peer = peer
             return true
         }

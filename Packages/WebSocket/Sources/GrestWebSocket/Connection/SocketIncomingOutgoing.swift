@@ -14,29 +14,15 @@ public import GrestWebSocketTransport
 /// for one method throws "already registered". Input is validated (with coercion) before the handler runs,
 /// and a reply the contract does not allow becomes SERVER_ERROR "Invalid response".
 public struct SocketIncoming: Sendable {
-    let register: @Sendable (String, @escaping ErasedSocketHandler) throws(SocketRegistrationError) -> Void
-    let contract: SocketContract
-    let direction: SocketDirection
+    /// Applies one registration to every handler table behind this side (the live socket's, a client's own), all or
+    /// nothing.
+    let update: @Sendable ((inout SocketHandlerTable) throws(SocketRegistrationError) -> Void) throws(SocketRegistrationError) -> Void
 
-    /// Registers the typed handler for `method`.
+    /// Registers the typed handler for `method` (see ``SocketHandlerTable/on(_:_:)``).
     public func on<Input, Success>(
         _ method: ContractMethod<Input, Success>, _ handler: @escaping @Sendable (Input) async throws -> Success
     ) throws(SocketRegistrationError) {
-        let route = contract.route(of: method)
-        guard contract.method(named: method.name, direction) != nil else {
-            throw SocketRegistrationError(
-                "\(route) is not a \(direction == .clientToServer ? "clientToServer" : "serverToClient") method of \(contract.name)")
-        }
-        try register(route) { raw in await method.execute(input: raw, coerce: true, handler) }
-    }
-
-    /// Registers an untyped handler for `route`, one of the contract's routes this side receives: raw DATA in
-    /// (`nil` when absent or not JSON), the reply body out (proxies, debugging; grest-ts `registerHandler`).
-    public func on(route: String, _ handler: @escaping ErasedSocketHandler) throws(SocketRegistrationError) {
-        guard contract.methods(direction).contains(where: { $0.route == route }) else {
-            throw SocketRegistrationError("\(route) is not a route this side of \(contract.name) receives")
-        }
-        try register(route, handler)
+        try update { table throws(SocketRegistrationError) in try table.on(method, handler) }
     }
 
     /// Registers the typed handler for a `method` without input.
@@ -44,6 +30,12 @@ public struct SocketIncoming: Sendable {
         throws(SocketRegistrationError)
     {
         try on(method) { (_: Void) in try await handler() }
+    }
+
+    /// Registers an untyped handler for `route`, one of the contract's routes this side receives: raw DATA in
+    /// (`nil` when absent or not JSON), the reply body out (proxies, debugging; grest-ts `registerHandler`).
+    public func on(route: String, _ handler: @escaping ErasedSocketHandler) throws(SocketRegistrationError) {
+        try update { table throws(SocketRegistrationError) in try table.register(route: route, handler) }
     }
 }
 

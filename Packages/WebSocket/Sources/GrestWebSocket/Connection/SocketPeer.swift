@@ -32,6 +32,20 @@ public struct SocketPeerConfiguration: Sendable {
     public var logger: Logger = Logger(label: "grest.ws")
 
     public init() {}
+
+    /// The heartbeat this layer runs itself (`p:::`), when not left to the transport's protocol pings.
+    var appHeartbeat: Heartbeat.Configuration? {
+        heartbeat.flatMap { $0.usesProtocolPing ? nil : $0 }
+    }
+
+    /// `base` with the transport's automatic ping set from ``heartbeat`` when it uses protocol pings.
+    func transportConfiguration(_ base: WebSocketConfiguration) -> WebSocketConfiguration {
+        var configuration = base
+        if let beat = heartbeat, beat.usesProtocolPing {
+            configuration.autoPing = WebSocketConfiguration.AutoPing(interval: TimeAmount(beat.interval), timeout: TimeAmount(beat.timeout))
+        }
+        return configuration
+    }
 }
 
 /// The engine of one established typed socket, on either side: routes inbound frames to the dispatcher
@@ -75,8 +89,7 @@ final class SocketPeer: Sendable {
         self.metrics = metrics
         self.configuration = configuration
         self.codec = SocketFrameCodec(limits: configuration.frameLimits)
-        var heartbeat: Heartbeat?
-        if let beat = configuration.heartbeat, !beat.usesProtocolPing { heartbeat = Heartbeat(configuration: beat, now: .now) }
+        let heartbeat = configuration.appHeartbeat.map { Heartbeat(configuration: $0, now: .now) }
         self.state = Mutex(
             State(
                 pending: PendingRequests(timeout: configuration.requestTimeout, maxInFlight: configuration.maxInFlightRequests),
@@ -85,6 +98,8 @@ final class SocketPeer: Sendable {
     }
 
     var eventLoop: any EventLoop { transport.channel.eventLoop }
+
+    private var usesAppHeartbeat: Bool { configuration.appHeartbeat != nil }
 
     var isClosed: Bool { state.withLock { $0.isClosed } }
 
@@ -132,18 +147,14 @@ final class SocketPeer: Sendable {
     }
 
     private func received(_ frame: SocketFrame, group: inout DiscardingTaskGroup) async {
-        let pong: Bool = state.withLock { state in
-            guard var heartbeat = state.heartbeat else { return frame.kind == .ping }
-            let action = heartbeat.frameReceived(kind: frame.kind, now: .now)
-            state.heartbeat = heartbeat
-            return action != .none
-        }
+        // Only app-level heartbeats keep time here; protocol pings are the transport's (any frame counts there).
+        if usesAppHeartbeat { state.withLock { _ = $0.heartbeat?.frameReceived(kind: frame.kind, now: .now) } }
         switch frame.kind {
         case .request, .message:
             let action = state.withLock { $0.dispatcher.frameReceived(frame) }
             switch action {
-            case .reply(let bytes):
-                metrics?.inbound(route: frame.path, result: Self.errorType(in: bytes) ?? "SERVER_ERROR", nanoseconds: nil)
+            case .reply(let bytes, let error):
+                metrics?.inbound(route: frame.path, result: error.type, nanoseconds: nil)
                 await sendQuietly(bytes)
             case .run(let call):
                 group.addTask { await self.runCall(call) }
@@ -159,7 +170,7 @@ final class SocketPeer: Sendable {
             let action = state.withLock { $0.pending.responseReceived(frame) }
             if case .resolve(let waiter, _) = action { waiter.succeed(.success(frame)) }
         case .ping:
-            if pong { await sendQuietly(SocketFrameCodec.pong) }
+            await sendQuietly(SocketFrameCodec.pong)
         case .pong, .handshake, .handshakeAccepted, .handshakeRejected:
             break
         }
@@ -175,12 +186,6 @@ final class SocketPeer: Sendable {
         state.withLock { $0.dispatcher.callFinished() }
         metrics?.inbound(route: call.route, result: error?.type ?? "OK", nanoseconds: (ContinuousClock.now - started).nanoseconds)
         if let reply { await sendQuietly(reply) }
-    }
-
-    /// The TYPE of an error reply built by the dispatcher (for metrics).
-    private static func errorType(in reply: [UInt8]) -> String? {
-        guard case .frame(let frame) = SocketFrameCodec().decode(reply) else { return nil }
-        return frame.data().value?["type"]?.stringValue
     }
 
     // MARK: Sending
@@ -272,7 +277,7 @@ final class SocketPeer: Sendable {
     // MARK: Liveness
 
     private func startHeartbeat() {
-        guard let beat = configuration.heartbeat, !beat.usesProtocolPing else { return }
+        guard let beat = configuration.appHeartbeat else { return }
         let delay = TimeAmount(min(beat.interval, beat.timeout))
         let task = eventLoop.scheduleRepeatedTask(initialDelay: delay, delay: delay) { [self] _ in heartbeatTick() }
         state.withLock { state in

@@ -10,8 +10,8 @@ import GrestSchema
 /// Handlers run concurrently and unordered, as in grest-ts; at most ``maxConcurrent`` at once (§5.7).
 public struct InboundDispatcher: Sendable {
     public enum Action: Sendable {
-        /// Send this `s` frame now.
-        case reply([UInt8])
+        /// Send this `s` frame now; `error` is the refusal it carries (for metrics and logs).
+        case reply([UInt8], error: ServiceError)
         /// Run ``InboundCall/run()`` concurrently, send its result if any, then call ``callFinished()``.
         case run(InboundCall)
         /// Drop the frame; the reason is for logs and metrics.
@@ -92,7 +92,7 @@ public struct InboundDispatcher: Sendable {
     }
 
     private mutating func refuse(_ frame: SocketFrame, _ isRequest: Bool, _ error: ServiceError, _ reason: DropReason) -> Action {
-        if isRequest { return .reply(SocketFrameCodec.encodeResponse(to: frame, body: error.jsonBytes)) }
+        if isRequest { return .reply(SocketFrameCodec.encodeResponse(to: frame, body: error.jsonBytes), error: error) }
         droppedCount += 1
         return .drop(reason)
     }

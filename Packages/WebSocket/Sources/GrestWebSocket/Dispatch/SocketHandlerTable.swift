@@ -34,10 +34,19 @@ public struct SocketHandlerTable: Sendable {
         try register(route: route) { raw in await method.execute(input: raw, coerce: true, handler) }
     }
 
-    /// Registers an erased handler for `route` (proxies and debugging).
+    /// Registers an erased handler for `route`, one of the contract's routes in this table's direction (proxies
+    /// and debugging; a handler for any other route could never be reached).
     public mutating func register(route: String, _ handler: @escaping ErasedSocketHandler) throws(SocketRegistrationError) {
+        guard contract.methods(direction).contains(where: { $0.route == route }) else {
+            throw SocketRegistrationError("\(route) is not a route this side of \(contract.name) receives")
+        }
         guard handlers[route] == nil else { throw SocketRegistrationError("Handler for \(route) is already registered") }
         handlers[route] = handler
+    }
+
+    /// Registers every handler of `other` (a pooled client joining a shared socket); throws on the first clash.
+    mutating func add(_ other: SocketHandlerTable) throws(SocketRegistrationError) {
+        for (route, handler) in other.handlers.sorted(by: { $0.key < $1.key }) { try register(route: route, handler) }
     }
 
     /// Removes the handlers for `routes` (a pooled handle detaching).

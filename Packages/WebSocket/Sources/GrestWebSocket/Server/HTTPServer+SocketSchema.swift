@@ -64,10 +64,7 @@ extension HTTPServer {
                     api: schema.name, method: "connect", kind: .webSocketConnect, permission: connectPermission,
                     hasResolver: permissionResolver != nil))
         }
-        var transport = configuration.transport
-        if let beat = configuration.peer.heartbeat, beat.usesProtocolPing {
-            transport.autoPing = WebSocketConfiguration.AutoPing(interval: TimeAmount(beat.interval), timeout: TimeAmount(beat.timeout))
-        }
+        let transport = configuration.peer.transportConfiguration(configuration.transport)
         let endpoint = SocketEndpoint(
             schema: schema, middleware: middleware + schema.middlewares, resolver: permissionResolver, configuration: configuration,
             metrics: SocketMetrics(contract: schema.contract, path: schema.path, factory: self.configuration.metricsFactory), handler: handler)
@@ -111,7 +108,8 @@ struct SocketEndpoint<Query: Sendable>: Sendable {
         _ = handshake.withLock { $0.queryChecked(isValid: true, now: .now) }
         let metrics = self.metrics
         let deadline = transport.channel.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
-            let action = handshake.withLock { $0.deadlinePassed(now: .now + .milliseconds(1)) }
+            // NIO's timer and ContinuousClock may disagree by a hair: the timer for the deadline is what counts.
+            let action = handshake.withLock { $0.deadlinePassed(now: $0.deadline ?? .now) }
             Task { await Self.perform(action, on: transport, metrics: metrics) }
         }
         defer { deadline.cancel() }
@@ -132,13 +130,9 @@ struct SocketEndpoint<Query: Sendable>: Sendable {
                 transport: transport, contract: schema.contract, receiving: .clientToServer,
                 table: SocketHandlerTable(contract: schema.contract, receiving: .clientToServer), gate: gate, context: context,
                 metrics: metrics, configuration: configuration.peer)
-            let contract = schema.contract
             let socket = ServerSocket(
-                incoming: SocketIncoming(
-                    register: { route, erased throws(SocketRegistrationError) in
-                        try peer.register { table throws(SocketRegistrationError) in try table.register(route: route, erased) }
-                    }, contract: contract, direction: .clientToServer),
-                outgoing: SocketOutgoing(peer: { peer }, contract: contract, direction: .serverToClient),
+                incoming: SocketIncoming(update: { registration throws(SocketRegistrationError) in try peer.register(registration) }),
+                outgoing: SocketOutgoing(peer: { peer }, contract: schema.contract, direction: .serverToClient),
                 query: query, info: info, peer: peer)
             let next: ServerHandshake.Action
             do {
@@ -170,13 +164,10 @@ struct SocketEndpoint<Query: Sendable>: Sendable {
         for cookie in info.requestHeaders[canonicalForm: "cookie"] { httpHeaders.add(name: "cookie", value: String(cookie)) }
         let request = InboundRequest(transport: .webSocket, method: "GET", path: schema.path, rawQuery: Substring(info.query), headers: httpHeaders)
         if let error = await TransportMiddlewareChain.runServerSide(middleware, request) { return .failure(error) }
-        guard let resolver else { return .success(nil) }
-        do {
-            let scopes = try await resolver()
-            if let scopes { try? PermissionContext.checker.set(PermissionChecker(scopes: scopes)) }
-            return .success(scopes)
-        } catch {
-            return .failure(ServiceError.fromUnknown(error))
+        switch await PermissionGate.resolve(resolver) {
+        case .noResolver: return .success(nil)
+        case .resolved(let scopes): return .success(scopes)
+        case .failed(let error): return .failure(ServiceError.fromUnknown(error))
         }
     }
 
