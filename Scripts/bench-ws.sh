@@ -37,7 +37,7 @@ SECONDS_PER_RUN="${BENCH_SECONDS:-8}"
 IDLE_CONNECTIONS="${BENCH_IDLE_CONNECTIONS:-10000}"
 CONNECTIONS="${BENCH_CONNECTIONS:-50}"
 SIZES="${BENCH_SIZES:-128 16384}"
-SERVERS="${BENCH_SERVERS:-grest grest-global hummingbird node}"
+SERVERS="${BENCH_SERVERS:-grest grest-global hummingbird node nio}"
 SCRATCH="${BENCH_SCRATCH:-$BENCH_DIR}"
 BUILD="${BENCH_BUILD:-$SCRATCH/.build-bench-ws}"
 GREST_BUILD="${BENCH_GREST_BUILD:-$SCRATCH/.build-bench-ws-grest}"
@@ -110,6 +110,11 @@ start_server() {
             "$GREST_BIN" --host 127.0.0.1 --port 0 --handler-executor global "${flag[@]}" >"$logfile" 2>&1 &
             ;;
         hummingbird) "$BIN/hummingbird-ws-echo" --host 127.0.0.1 --port 0 "${flag[@]}" >"$logfile" 2>&1 & ;;
+        nio)
+            # Bare NIO has no permessage-deflate: it only runs the deflate-off rows.
+            [ "$deflate" = off ] || return 1
+            "$BIN/nio-ws-echo" --host 127.0.0.1 --port 0 >"$logfile" 2>&1 &
+            ;;
         node) NODE_PATH=/usr/share/nodejs node "$BENCH_DIR/node/ws-echo.js" 0 "${flag[@]}" >"$logfile" 2>&1 & ;;
         *) return 1 ;;
     esac
@@ -178,7 +183,7 @@ path, connections, seconds, idle_n, client = sys.argv[1:]
 rows = [json.loads(line) for line in open(path) if line.strip()]
 echo = {(r["server"], r["deflate"], r["size"]): r for r in rows if r["kind"] == "echo"}
 idle = {(r["server"], r["deflate"]): r["idle"] for r in rows if r["kind"] == "idle"}
-servers = [s for s in ("grest", "grest-global", "hummingbird", "node") if any(k[0] == s for k in list(echo) + list(idle))]
+servers = [s for s in ("grest", "grest-global", "hummingbird", "node", "nio") if any(k[0] == s for k in list(echo) + list(idle))]
 targets = {"off": 1.6, "on": 1.3}
 verdicts = []
 
@@ -194,7 +199,7 @@ def fmt_ratio(x):
 print()
 print(f"WebSocket echo, closed loop, {connections} connections, {seconds} s per run (same {client} client for every server)")
 header = (f"{'server':<13} {'deflate':<7} {'size':>7} {'msg/s':>10} {'p50 us':>8} {'p99 us':>8} {'err':>4} {'msg/cpu-s':>10} "
-          f"{'cli us/msg':>10} {'grest/hb':>9} {'grest/node':>10}")
+          f"{'cli us/msg':>10} {'grest/hb':>9} {'grest/node':>10} {'grest/nio':>9}")
 print(header)
 print("-" * len(header))
 for deflate in ("off", "on"):
@@ -209,14 +214,16 @@ for deflate in ("off", "on"):
             per_cpu = load.get("allMessages", 0) / cpu if cpu > 0 else 0
             # the load client's own CPU (user + sys, whole process, connecting included) per round trip
             client_us = 1e6 * load.get("clientCpuSeconds", 0) / load["allMessages"] if load.get("allMessages") else 0
-            vs_hb = vs_node = ""
+            vs_hb = vs_node = vs_nio = ""
             if server.startswith("grest"):
                 h = echo.get(("hummingbird", deflate, size))
                 n = echo.get(("node", deflate, size))
+                b = echo.get(("nio", deflate, size))
                 vs_hb = fmt_ratio(ratio(load["msgPerSec"], h["load"]["msgPerSec"])) if h else "-"
                 vs_node = fmt_ratio(ratio(load["msgPerSec"], n["load"]["msgPerSec"])) if n else "-"
+                vs_nio = fmt_ratio(ratio(load["msgPerSec"], b["load"]["msgPerSec"])) if b else "-"
             print(f"{server:<13} {deflate:<7} {size_name(size):>7} {load['msgPerSec']:>10.0f} {load['p50us']:>8} {load['p99us']:>8} "
-                  f"{load['errors']:>4} {per_cpu:>10.0f} {client_us:>10.1f} {vs_hb:>9} {vs_node:>10}")
+                  f"{load['errors']:>4} {per_cpu:>10.0f} {client_us:>10.1f} {vs_hb:>9} {vs_node:>10} {vs_nio:>9}")
         h = echo.get(("hummingbird", deflate, size))
         for name in ("grest", "grest-global"):
             g = echo.get((name, deflate, size))
@@ -259,6 +266,7 @@ for text, met in verdicts:
 print("  ratios are msg/s of the same run; msg/cpu-s is messages per second of server CPU (less sensitive to a busy machine)")
 print(f"  cli us/msg = the load client's own CPU (user + sys) per round trip ({client}; LOAD_CLIENT=swift-websocket for the previous ws-load)")
 print("  grest = grest-ws-echo as shipped (handler on the connection's event loop); grest-global = handler on Swift's global executor, as Hummingbird's")
+print("  nio = a bare SwiftNIO echo (NIO's codec and aggregator, one synchronous handler, no deflate): the floor under any NIO server")
 print("  like with like: grest and hummingbird compress replies from 256 B (node ws from 1024 B) at zlib's default level; all validate UTF-8")
 PY
 exit 0

@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "ws-load", targets: ["ws-load"]),
         .executable(name: "ws-load-raw", targets: ["ws-load-raw"]),
         .executable(name: "ws-idle", targets: ["ws-idle"]),
+        .executable(name: "nio-ws-echo", targets: ["nio-ws-echo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -32,6 +33,17 @@ let package = Package(
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The bare-NIO floor: NIO's upgrader, frame codec and aggregator, one synchronous echo handler, no deflate.
+        .executableTarget(
+            name: "nio-ws-echo",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The previous load client (LOAD_CLIENT=swift-websocket), on swift-websocket's WSClient (+ WSCompression).
