@@ -1,6 +1,7 @@
 // A tiny client for the chat example: connects with a bearer token, prints pushes, sends one message.
 import ArgumentParser
 import ChatExample
+import GrestHTTP
 import GrestSchema
 import GrestWebSocket
 

@@ -1,3 +1,4 @@
+import GrestHTTP
 public import GrestSchema
 public import GrestWebSocket
 public import Tagged

@@ -13,33 +13,16 @@ struct AuthUser: Sendable, Equatable {
 }
 
 let authUser = ContextKey<AuthUser>("authUser")
-let bearerToken = ContextKey<String>("bearerToken", isMutable: true)
+/// What the shipped middleware keeps the raw token under (keys are identified by name).
+let bearerToken = ContextKey<String>("grest.bearerToken", isMutable: true)
 
-struct BearerAuth: TransportMiddleware {
-    /// Client side: the current token, asked on every request and every handshake.
-    var getToken: @Sendable () -> String?
-    /// Server side: the user for a token, `nil` to reject.
-    var verify: @Sendable (String) async -> AuthUser?
-
-    var requestHeaders: [String] { ["authorization"] }
-
-    func updateRequest(_ request: inout OutboundRequest) async throws {
-        if let token = getToken() { request.headers.replaceOrAdd(name: "authorization", value: "Bearer \(token)") }
-    }
-
-    func parse(_ request: InboundRequest) throws {
-        if let token = request.bearerToken { try bearerToken.set(token) }
-    }
-
-    func process() async throws {
-        guard let token = bearerToken.get() else { return }
-        guard let user = await verify(token) else { throw NOT_AUTHORIZED(displayMessage: "Invalid token") }
-        try authUser.set(user)
-    }
-
-    func clear() {
-        try? bearerToken.delete()
-    }
+/// The shipped "one type, two transports" bearer auth, with this file's user type.
+func BearerAuth(
+    requiresToken: Bool = false,
+    getToken: @escaping @Sendable () -> String?,
+    verify: @escaping @Sendable (String) async throws -> AuthUser?
+) -> BearerAuthMiddleware<AuthUser> {
+    BearerAuthMiddleware(userKey: authUser, requiresToken: requiresToken, getToken: getToken, verify: verify)
 }
 
 enum ProfileApi {
@@ -103,6 +86,31 @@ struct MiddlewareTests {
             await client.shutdown()
             await anonymous.shutdown()
             await forged.shutdown()
+        }
+    }
+
+    @Test func bearerAuthRequiredTokenAndVerifierErrors() async throws {
+        let strict = BearerAuth(requiresToken: true, getToken: { nil }, verify: { token in
+            if token == "banned" { throw FORBIDDEN(displayMessage: "banned") }
+            return AuthUser(id: token, role: "user")
+        })
+        let schema = HTTPSchema(ProfileApi.contract, pathPrefix: "profile").use(strict).routes { $0.get(ProfileApi.me, "/me") }
+        try await withServer(register: { server in
+            server.register(schema, permissionResolver: { authUser.get().map { ["role:" + $0.role] } }) { impl in
+                impl.handle(ProfileApi.me) { try authUser.assert() }
+            }
+        }) { _, port in
+            let missing = try await get(port, "/profile/me")
+            #expect(missing.status == 401)
+            #expect(missing.type == "NOT_AUTHORIZED")
+            #expect(missing.body.contains("Missing bearer token"))
+            let malformed = try await get(port, "/profile/me", headers: ["Authorization: Basic YWxpY2U6cHc="])
+            #expect(malformed.type == "NOT_AUTHORIZED")
+            let banned = try await get(port, "/profile/me", headers: ["Authorization: Bearer banned"])
+            #expect(banned.type == "FORBIDDEN", "the verifier's own error is the answer")
+            let carol = try await get(port, "/profile/me", headers: ["Authorization: bearer carol"])
+            #expect(carol.status == 200)
+            #expect(carol.body.contains("\"id\":\"carol\""))
         }
     }
 

@@ -15,35 +15,15 @@ struct AuthUser: Sendable, Equatable {
 }
 
 let authUser = ContextKey<AuthUser>("authUser")
-let bearerToken = ContextKey<String>("bearerToken", isMutable: true)
 
-/// The seed README's BearerAuthMiddleware: one type for HTTP requests and socket handshakes.
-struct BearerAuth: TransportMiddleware {
-    var getToken: @Sendable () -> String?
-    var users: [String: AuthUser] = [
-        "alice": AuthUser(id: "alice", scopes: ["chat:read", "chat:write"]),
-        "bob": AuthUser(id: "bob", scopes: ["chat:read"]),
-    ]
+let testUsers: [String: AuthUser] = [
+    "alice": AuthUser(id: "alice", scopes: ["chat:read", "chat:write"]),
+    "bob": AuthUser(id: "bob", scopes: ["chat:read"]),
+]
 
-    var requestHeaders: [String] { ["authorization"] }
-
-    func updateRequest(_ request: inout OutboundRequest) async throws {
-        if let token = getToken() { request.headers.replaceOrAdd(name: "authorization", value: "Bearer \(token)") }
-    }
-
-    func parse(_ request: InboundRequest) throws {
-        if let token = request.bearerToken { try bearerToken.set(token) }
-    }
-
-    func process() async throws {
-        guard let token = bearerToken.get() else { return }
-        guard let user = users[token] else { throw NOT_AUTHORIZED(displayMessage: "Invalid token") }
-        try authUser.set(user)
-    }
-
-    func clear() {
-        try? bearerToken.delete()
-    }
+/// The seed README's BearerAuthMiddleware (shipped by GrestHTTP): one value for HTTP requests and socket handshakes.
+func BearerAuth(getToken: @escaping @Sendable () -> String?) -> BearerAuthMiddleware<AuthUser> {
+    BearerAuthMiddleware(userKey: authUser, getToken: getToken, verify: { testUsers[$0] })
 }
 
 let scopeResolver: ScopeResolver = { authUser.get()?.scopes }
