@@ -118,15 +118,18 @@ let package = Package(
                 "GrestWebSocketTransport", "WebSocketCompression",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                "PeerProcesses",
             ],
             path: "Packages/WebSocket/Tests/GrestWebSocketTransportTests"
         ),
+        .target(name: "PeerProcesses", path: "Packages/WebSocket/Tests/PeerProcesses"),
         .testTarget(
             name: "GrestWebSocketTests",
             dependencies: [
                 "GrestWebSocket", "GrestWebSocketTransport", "WebSocketCompression", "GrestSchema", "GrestHTTP", "GrestContext",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                "PeerProcesses",
             ],
             path: "Packages/WebSocket/Tests/GrestWebSocketTests"
         ),

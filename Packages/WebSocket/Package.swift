@@ -70,8 +70,11 @@ let package = Package(
                 .product(name: "GrestContext", package: "Context"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                "PeerProcesses",
             ]
         ),
+        // Test-only: python `websockets` / node `ws` peers as child processes, for both test targets' interop tests.
+        .target(name: "PeerProcesses", path: "Tests/PeerProcesses"),
         .target(
             name: "CGrestZlib",
             linkerSettings: [.linkedLibrary("z")]
@@ -107,6 +110,7 @@ let package = Package(
                 "WebSocketCompression",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                "PeerProcesses",
             ]
         ),
     ],

@@ -1,7 +1,7 @@
-import Foundation
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
+import PeerProcesses
 import Testing
 
 /// grest-ts runs on node `ws`; these tests put node `ws` (the Debian package `Scripts/bootstrap` installs) on the
@@ -9,33 +9,8 @@ import Testing
 /// permessage-deflate, its server declines it) — the closest stand-in for a grest-ts peer on this machine.
 @Suite("Typed sockets against node ws peers")
 struct NodeWSInteropTests {
-    static let nodeWS = "/usr/share/nodejs/ws"
-    static let hasNodeWS = (try? node("require('\(nodeWS)')").status) == 0
-
-    struct Output {
-        var status: Int32
-        var stdout: String
-    }
-
-    /// Runs a node script off the cooperative pool, killed after `timeout` seconds.
-    static func node(_ script: String, _ arguments: [String] = [], timeout: Int = 30) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["--kill-after=5", String(timeout), "node", "-e", script] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self))
-    }
-
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
-    }
+    static let nodeWS = Peers.nodeWS
+    static let hasNodeWS = Peers.hasNodeWS
 
     @Test(.enabled(if: hasNodeWS)) func nodeClientDrivesTheTypedServer() async throws {
         let marked = Inbox<String>()
@@ -69,7 +44,7 @@ struct NodeWSInteropTests {
                 ws.on('close', (code) => { out('close:' + code); process.exit(0); });
                 """
             let url = "ws://127.0.0.1:\(port)/ws/public"
-            let output = try await Self.offPool { try Self.node(script, [url]) }
+            let output = try await Peers.run("node", ["-e", script, url], timeout: 30)
             let lines = output.stdout.split(separator: "\n").map(String.init)
             #expect(output.status == 0)
             #expect(lines.first == "ext:permessage-deflate", "the typed server accepts ws's deflate offer")
@@ -106,28 +81,9 @@ struct NodeWSInteropTests {
             });
             setTimeout(() => process.exit(0), 20000);
             """
-        let started = try await Self.offPool { () throws -> (Process, Int) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["node", "-e", script]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var line = Data()
-            while true {
-                let byte = out.fileHandleForReading.readData(ofLength: 1)
-                if byte.isEmpty || byte == Data("\n".utf8) { break }
-                line.append(byte)
-            }
-            return (process, Int(String(decoding: line, as: UTF8.self)) ?? 0)
-        }
-        let (process, port) = started
-        defer {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        #expect(port > 0)
+        let server = try await Peers.start("node", ["-e", script])
+        defer { server.stop() }
+        let port = server.port
 
         func client(_ token: String) -> SocketClient<Void> {
             var configuration = SocketClientConfiguration()

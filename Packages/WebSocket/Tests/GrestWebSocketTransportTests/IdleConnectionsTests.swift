@@ -1,6 +1,7 @@
 import Foundation
 import GrestWebSocketTransport
 import NIOCore
+import PeerProcesses
 import Testing
 
 @Suite("Many idle connections", .serialized)

@@ -1,5 +1,6 @@
 import GrestWebSocketTransport
 import NIOCore
+import PeerProcesses
 import Testing
 import WebSocketCompression
 

@@ -1,4 +1,5 @@
 import Foundation
+import PeerProcesses
 import Testing
 
 /// The child-process harness the interop tests rely on.
