@@ -34,6 +34,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
     private var queue = CircularBuffer<Outgoing>()
     private var queuedBytes = 0
     private var pendingPong: ByteBuffer?
+    /// The off-loop fast path of `WebSocketConnection.send`, open while a write would go straight to the socket.
+    private let gate: OutboundGate
 
     // Close and liveness.
     private var closeTimer: Scheduled<Void>?
@@ -46,12 +48,14 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
         role: WebSocketStateMachine.Role,
         configuration: WebSocketConfiguration,
         codec: (any WebSocketMessageCodec)?,
-        closed: EventLoopPromise<WebSocketCloseInfo>
+        closed: EventLoopPromise<WebSocketCloseInfo>,
+        gate: OutboundGate
     ) {
         self.machine = WebSocketStateMachine(role: role, limits: .init(configuration), isCompressionNegotiated: codec != nil)
         self.codec = codec
         self.configuration = configuration
         self.closed = closed
+        self.gate = gate
     }
 
     /// Wires the inbound sequence; call on the event loop before the handler sees any frame.
@@ -64,6 +68,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if context.channel.isActive { self.startPinging(context: context) }
+        self.updateGate()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -73,6 +78,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         self.startPinging(context: context)
+        self.updateGate()
         context.fireChannelActive()
     }
 
@@ -99,6 +105,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable { self.drain(context: context) }
+        self.updateGate()
         context.fireChannelWritabilityChanged()
     }
 
@@ -147,6 +154,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
             self.closeInfo = self.machine.peerClose
             self.finishInbound()
             self.failQueue()
+            self.updateGate()
             let written = context.writeAndFlush(Self.wrapOutboundOut(self.closeFrame(code, reason: "")))
             switch self.machine.role {
             case .server:
@@ -160,6 +168,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
         case .closeHandshakeCompleted:
             self.closeInfo = self.machine.peerClose
             self.finishInbound()
+            self.updateGate()
             switch self.machine.role {
             case .server:
                 context.close(promise: nil)
@@ -171,6 +180,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
             self.closeInfo = WebSocketCloseInfo(code: code, reason: reason, wasClean: false)
             self.finishInbound()
             self.failQueue()
+            self.updateGate()
             if sendClose {
                 let frame = self.closeFrame(code, reason: reason.truncatedUTF8(maxBytes: 123))
                 context.writeAndFlush(Self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
@@ -259,6 +269,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
             let promise = context.eventLoop.makePromise(of: Void.self)
             self.queue.append(.message(frame, promise))
             self.queuedBytes += payload.readableBytes
+            self.updateGate()
             return .queued(promise.futureResult)
         }
         context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
@@ -285,6 +296,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
             } else {
                 self.queue.append(.close(frame))
             }
+            self.updateGate()
             // RFC 6455 §7.1.1: do not wait forever for the peer's close frame.
             self.scheduleCloseTimeout(context: context)
         }
@@ -307,6 +319,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
             context.write(Self.wrapOutboundOut(self.frame(.pong, pong)), promise: nil)
         }
         context.flush()
+        self.updateGate()
         for promise in written { promise.succeed() }
     }
 
@@ -316,6 +329,12 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
         }
         self.queuedBytes = 0
         self.pendingPong = nil
+    }
+
+    /// Opens the off-loop send fast path only while a write would go straight to the socket.
+    private func updateGate() {
+        let isOpen = (self.context?.channel.isWritable ?? false) && self.queue.isEmpty && self.machine.canSend
+        if isOpen != self.gate.isOpenNow { self.gate.setOpen(isOpen) }
     }
 
     // MARK: Timers
@@ -355,6 +374,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
     }
 
     private func tearDown() {
+        self.gate.setOpen(false)
         self.closeTimer?.cancel()
         self.closeTimer = nil
         self.pingTask?.cancel()

@@ -19,13 +19,21 @@ public final class WebSocketConnection: Sendable {
 
     private let handler: NIOLoopBound<WebSocketChannelHandler>
     private let closed: EventLoopFuture<WebSocketCloseInfo>
+    private let gate: OutboundGate
 
-    init(info: WebSocketConnectionInfo, inbound: WebSocketInboundStream, channel: any Channel, handler: NIOLoopBound<WebSocketChannelHandler>) {
+    init(
+        info: WebSocketConnectionInfo,
+        inbound: WebSocketInboundStream,
+        channel: any Channel,
+        handler: NIOLoopBound<WebSocketChannelHandler>,
+        gate: OutboundGate
+    ) {
         self.info = info
         self.inbound = inbound
         self.channel = channel
         self.handler = handler
         self.closed = handler.value.closed.futureResult
+        self.gate = gate
     }
 
     /// A task executor that runs on this connection's event loop.
@@ -39,6 +47,10 @@ public final class WebSocketConnection: Sendable {
 
     /// Sends a message. Suspends while the outbound queue is behind an unwritable socket.
     ///
+    /// Returns once the connection has the message: written to the channel, or (from off the event loop, while the
+    /// socket keeps up) handed to the event loop ahead of anything sent later. As with bytes written to any socket, a
+    /// message handed over just before the connection closes may not reach the peer.
+    ///
     /// - Throws: ``WebSocketError/connectionClosed`` once closing, ``WebSocketError/outboundQueueFull`` when the
     ///   queue is at its bound (the message is not sent; the connection stays open).
     public func send(_ message: WebSocketMessage) async throws {
@@ -51,6 +63,17 @@ public final class WebSocketConnection: Sendable {
             case .queued(let written): return try await written.get()
             case .failed(let error): throw error
             }
+        }
+        // Off the loop while the socket keeps up: hand the message over and return, one thread crossing per message.
+        let size = message.payloadSize
+        let gate = self.gate
+        if gate.tryReserve(size) {
+            handler.eventLoop.execute {
+                defer { gate.release(size) }
+                // `.queued` is bounded by the reservation budget; `.failed` means the connection closed meanwhile.
+                _ = handler.value.send(message)
+            }
+            return
         }
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
             handler.eventLoop.execute {

@@ -6,6 +6,14 @@ public enum WebSocketMessage: Sendable, Hashable {
     case text(String)
     /// A binary message.
     case binary(ByteBuffer)
+
+    /// The payload's length in bytes (before compression).
+    var payloadSize: Int {
+        switch self {
+        case .text(let text): text.utf8.count
+        case .binary(let bytes): bytes.readableBytes
+        }
+    }
 }
 
 /// Why a WebSocket operation failed.

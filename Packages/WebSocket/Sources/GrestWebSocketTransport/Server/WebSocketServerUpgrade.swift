@@ -166,11 +166,14 @@ extension WebSocketConnection {
     ) throws -> WebSocketConnection {
         channel.eventLoop.preconditionInEventLoop()
         let closed = channel.eventLoop.makePromise(of: WebSocketCloseInfo.self)
+        // What may be on its way to the loop without waiting: never more than the queue could hold.
+        let gate = OutboundGate(maxInFlightBytes: min(configuration.outbound.lowWatermark, configuration.outbound.maxQueuedBytes))
         let handler = WebSocketChannelHandler(
             role: role,
             configuration: configuration,
             codec: compression?.makeCodec(role == .server),
-            closed: closed
+            closed: closed,
+            gate: gate
         )
         let loopBound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
         let high = max(1, configuration.inboundBufferLimit)
@@ -188,7 +191,8 @@ extension WebSocketConnection {
             info: info,
             inbound: WebSocketInboundStream(producer: sequence.sequence),
             channel: channel,
-            handler: loopBound
+            handler: loopBound,
+            gate: gate
         )
     }
 }
