@@ -99,6 +99,38 @@ struct WebSocketChannelHandlerTests {
         #expect(harness.isClosed)
     }
 
+    @Test("behind an unwritable socket a full queue refuses a waiting sender, but queues a fast-path message instead of dropping it")
+    func fullQueueAndReservedSends() throws {
+        var configuration = WebSocketConfiguration()
+        configuration.outbound.maxQueuedBytes = 100
+        let harness = try Harness(configuration: configuration)
+        let handler = try harness.channel.pipeline.syncOperations.handler(type: WebSocketChannelHandler.self)
+        harness.channel.isWritable = false
+        harness.channel.pipeline.fireChannelWritabilityChanged()
+
+        guard case .queued(let first) = handler.send(.binary(ByteBuffer(repeating: 1, count: 90))) else {
+            Issue.record("an unwritable socket queues")
+            return
+        }
+        guard case .failed(let error) = handler.send(.binary(ByteBuffer(repeating: 2, count: 20))) else {
+            Issue.record("past maxQueuedBytes a waiting sender is refused")
+            return
+        }
+        #expect(error as? WebSocketError == .outboundQueueFull)
+        // A fast-path message: its sender already returned, so refusing it would lose it unseen.
+        guard case .queued(let third) = handler.send(.binary(ByteBuffer(repeating: 3, count: 20)), isReserved: true) else {
+            Issue.record("a reserved message is queued past the limit")
+            return
+        }
+
+        harness.channel.isWritable = true
+        harness.channel.pipeline.fireChannelWritabilityChanged()
+        try first.wait()
+        try third.wait()
+        let frames = try harness.written()
+        #expect(frames.map(\.payload) == [ByteBuffer(repeating: 1, count: 90), ByteBuffer(repeating: 3, count: 20)])
+    }
+
     @Test("oversized frame closes with 1009 before its payload is buffered")
     func oversizedFrame() throws {
         var configuration = WebSocketConfiguration()

@@ -6,7 +6,9 @@ import Synchronization
 /// The gate is open only while the handler can take a write at once (socket writable, nothing queued, not closing);
 /// the handler opens and closes it on the event loop. A sender reserves the message's bytes first: at most
 /// `maxInFlightBytes` may be on their way to the loop. Anything else (gate closed, budget spent, a large message)
-/// takes the waiting path, which suspends behind an unwritable socket and reports a full queue. So a task on the
+/// takes the waiting path, which suspends behind an unwritable socket and reports a full queue. A message that raced
+/// the gate closing is queued even past `maxQueuedBytes` (never dropped unseen): the queue overshoots by at most
+/// `maxInFlightBytes`. So a task on the
 /// global executor crosses threads once per message (to the loop) instead of twice (there and back), like
 /// `NIOAsyncWriter`, and a sender that outruns the socket is still pushed back.
 final class OutboundGate: Sendable {

@@ -231,7 +231,12 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
         case failed(any Error)
     }
 
-    func send(_ message: WebSocketMessage) -> SendResult {
+    /// Writes, queues or refuses a message.
+    ///
+    /// - Parameter isReserved: the message came through the off-loop fast path (``OutboundGate``): its sender has
+    ///   already returned, so it is queued even past `maxQueuedBytes` rather than dropped unseen. The overshoot is
+    ///   bounded by the gate's in-flight budget.
+    func send(_ message: WebSocketMessage, isReserved: Bool = false) -> SendResult {
         guard let context = self.context, self.machine.canSend else {
             return .failed(WebSocketError.connectionClosed)
         }
@@ -247,7 +252,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
         }
         let isQueueing = !self.queue.isEmpty || !context.channel.isWritable
         // Checked before compressing: a dropped message must not enter the shared compression context.
-        if isQueueing && self.queuedBytes + payload.readableBytes > self.configuration.outbound.maxQueuedBytes {
+        if isQueueing && !isReserved && self.queuedBytes + payload.readableBytes > self.configuration.outbound.maxQueuedBytes {
             return .failed(WebSocketError.outboundQueueFull)
         }
         var isCompressed = false

@@ -70,8 +70,9 @@ public final class WebSocketConnection: Sendable {
         if gate.tryReserve(size) {
             handler.eventLoop.execute {
                 defer { gate.release(size) }
-                // `.queued` is bounded by the reservation budget; `.failed` means the connection closed meanwhile.
-                _ = handler.value.send(message)
+                // Never refused for a full queue (the overshoot is bounded by the budget); `.failed` means the
+                // connection closed meanwhile.
+                _ = handler.value.send(message, isReserved: true)
             }
             return
         }
