@@ -21,15 +21,6 @@ public struct SocketPeerConfiguration: Sendable {
     public var maxInFlightRequests: Int = 1024
     /// Inbound handlers running at once; one more `r` gets SERVER_ERROR, one more `m` is dropped.
     public var maxConcurrentHandlers: Int = 256
-    /// How each inbound `r`/`m` handler task starts.
-    ///
-    /// `.immediate` (default): on the read loop's thread, until the handler first suspends (`addImmediateTask`,
-    /// SE-0472); a handler that decodes, computes a little and replies finishes without a task hop, and one that
-    /// awaits (a database, a call back to the peer) frees the read loop at that await, so handlers still run
-    /// concurrently. A handler that computes for long without suspending holds up its own connection's next frames
-    /// (not other connections'): use `.enqueued` for such APIs, where every handler starts on the global executor
-    /// while the read loop goes on.
-    public var handlerStart: HandlerStart = .immediate
     /// Liveness: RFC 6455 pings by the transport (``Heartbeat/Configuration/usesProtocolPing``) or app-level
     /// `p:::` for peers without protocol ping; `nil` turns it off. `p:::` from the peer is always answered.
     public var heartbeat: Heartbeat.Configuration? = Heartbeat.Configuration()
@@ -41,14 +32,6 @@ public struct SocketPeerConfiguration: Sendable {
     public var logger: Logger = Logger(label: "grest.ws")
 
     public init() {}
-
-    /// How inbound handler tasks start; see ``SocketPeerConfiguration/handlerStart``.
-    public enum HandlerStart: Sendable, Hashable {
-        /// On the read loop's thread until the handler first suspends.
-        case immediate
-        /// Enqueued on the global executor; the read loop reads on at once.
-        case enqueued
-    }
 
     /// The heartbeat this layer runs itself (`p:::`), when not left to the transport's protocol pings.
     var appHeartbeat: Heartbeat.Configuration? {
@@ -174,10 +157,7 @@ final class SocketPeer: Sendable {
                 metrics?.inbound(route: frame.path, result: error.type, nanoseconds: nil)
                 await sendQuietly(bytes)
             case .run(let call):
-                switch configuration.handlerStart {
-                case .immediate: group.addImmediateTask { await self.runCall(call) }
-                case .enqueued: group.addTask { await self.runCall(call) }
-                }
+                group.addTask { await self.runCall(call) }
             case .drop(let reason):
                 switch reason {
                 case .unknownRoute: metrics?.inbound(route: "unknown", result: "ROUTE_NOT_FOUND", nanoseconds: nil)
