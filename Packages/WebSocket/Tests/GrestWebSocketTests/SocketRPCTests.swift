@@ -245,6 +245,32 @@ struct SocketRPCTests {
         }
     }
 
+    @Test func aSlowHandlerDoesNotHoldUpTheNextRequest() async throws {
+        let finished = Inbox<String>()
+        try await withServer({ server in
+            try server.register(PublicChat) { socket in
+                try socket.incoming.on(ChatApi.sendMessage) { request in
+                    // "slow" suspends for a while: the read loop must serve the next request meanwhile.
+                    if request.text == "slow" { try await Task.sleep(for: .milliseconds(800)) }
+                    finished.add(request.text)
+                    return SendMessageResponse(success: true, messageId: request.text)
+                }
+            }
+        }) { port in
+            let client = PublicChat.createClient(url: "ws://127.0.0.1:\(port)")
+            try await client.connect()
+            async let slow = client.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "slow", channelId: "c"))
+            try await Task.sleep(for: .milliseconds(100))
+            let started = ContinuousClock.now
+            let fast = try await client.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "fast", channelId: "c"))
+            #expect(fast.messageId == "fast")
+            #expect(ContinuousClock.now - started < .milliseconds(500), "the fast reply did not wait for the slow handler")
+            #expect(try await slow.messageId == "slow")
+            #expect(finished.all == ["fast", "slow"])
+            await client.close()
+        }
+    }
+
     @Test func requestTimeoutAndCloseResolvePending() async throws {
         try await withServer({ server in
             try server.register(PublicChat) { socket in
