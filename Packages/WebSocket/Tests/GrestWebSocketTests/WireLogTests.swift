@@ -26,7 +26,7 @@ final class CapturedLogs: Sendable {
 
 @Suite("Wire log")
 struct WireLogTests {
-    @Test(arguments: [SocketWireLog.nonOK, .all])
+    @Test(arguments: [SocketWireLog.off, .nonOK, .all])
     func logsFramesByMode(mode: SocketWireLog) async throws {
         let logs = CapturedLogs()
         var configuration = SocketServerConfiguration()
@@ -46,8 +46,9 @@ struct WireLogTests {
         }
         let lines = logs.messages.withLock { $0 }
         let failures = lines.filter { $0.hasPrefix(#"outgoing s:PublicChat.sendMessage:2:{"success":false,"type":"VALIDATION_ERROR""#) }
-        #expect(failures.count == 1)
+        #expect(failures.count == (mode == .off ? 0 : 1))
         let routine = lines.filter { $0.hasPrefix("incoming r:PublicChat.sendMessage:1:") || $0.hasPrefix("outgoing s:PublicChat.sendMessage:1:") }
         #expect(routine.count == (mode == .all ? 2 : 0))
+        if mode == .off { #expect(lines.isEmpty, "off logs no frame at all: \(lines)") }
     }
 }

@@ -75,6 +75,8 @@ final class SocketPeer: Sendable {
     let context: Context
     let metrics: SocketMetrics?
     let configuration: SocketPeerConfiguration
+    /// Whether this layer keeps time for `p:::` heartbeats (read on every inbound frame, so worked out once).
+    private let usesAppHeartbeat: Bool
     private let codec: SocketFrameCodec
     private let state: Mutex<State>
 
@@ -88,6 +90,7 @@ final class SocketPeer: Sendable {
         self.context = context
         self.metrics = metrics
         self.configuration = configuration
+        self.usesAppHeartbeat = configuration.appHeartbeat != nil
         self.codec = SocketFrameCodec(limits: configuration.frameLimits)
         let heartbeat = configuration.appHeartbeat.map { Heartbeat(configuration: $0, now: .now) }
         self.state = Mutex(
@@ -99,7 +102,6 @@ final class SocketPeer: Sendable {
 
     var eventLoop: any EventLoop { transport.channel.eventLoop }
 
-    private var usesAppHeartbeat: Bool { configuration.appHeartbeat != nil }
 
     var isClosed: Bool { state.withLock { $0.isClosed } }
 

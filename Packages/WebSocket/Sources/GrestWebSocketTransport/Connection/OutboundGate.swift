@@ -8,9 +8,8 @@ import Synchronization
 /// `maxInFlightBytes` may be on their way to the loop. Anything else (gate closed, budget spent, a large message)
 /// takes the waiting path, which suspends behind an unwritable socket and reports a full queue. A message that raced
 /// the gate closing is queued even past `maxQueuedBytes` (never dropped unseen): the queue overshoots by at most
-/// `maxInFlightBytes`. So a task on the
-/// global executor crosses threads once per message (to the loop) instead of twice (there and back), like
-/// `NIOAsyncWriter`, and a sender that outruns the socket is still pushed back.
+/// `maxInFlightBytes`. So a task on the global executor crosses threads once per message (to the loop) instead of
+/// twice (there and back), like `NIOAsyncWriter`, and a sender that outruns the socket is still pushed back.
 final class OutboundGate: Sendable {
     private let isOpen = Atomic<Bool>(false)
     private let inFlightBytes = Atomic<Int>(0)
