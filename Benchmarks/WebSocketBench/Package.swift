@@ -75,10 +75,14 @@ let package = Package(
                 "CBenchZlib",
             ]
         ),
-        // The payloads both load clients send (same bytes for every server and either client).
+        // The payloads both load clients send (same bytes for every server and either client), and their shared
+        // result merging and JSON line.
         .target(
             name: "WSBenchPayload",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
         // System zlib (link "z"): ws-load-raw compresses each payload once at startup and checks the first echo.
         .systemLibrary(name: "CBenchZlib"),

@@ -20,7 +20,6 @@
 // "errors":E,"allMessages":…,"clientCpuSeconds":…} plus "client", "threads" and the negotiated "extensions".
 import ArgumentParser
 import CBenchZlib
-import Histogram
 import NIOCore
 import NIOPosix
 import WSBenchPayload
@@ -144,28 +143,11 @@ struct WSLoadRaw: ParsableCommand {
         reaper.cancel()
         let cpu = cpuSeconds() - cpuBefore
 
-        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-        var total = 0
-        var allMessages = 0
-        var errors = 0
-        for result in results {
-            if let partial = result.histogram { histogram.add(partial) }
-            total += result.messages
-            allMessages += result.allMessages
-            errors += result.errors
-        }
-        let failures = results.compactMap(\.failure)
-        if let failure = failures.first {
-            writeStderr("ws-load-raw: \(failures.count) connection(s) failed, first: \(failure)\n")
-        }
-        let seconds = self.duration
-        let json =
-            "{\"messages\":\(total),\"seconds\":\(seconds),\"msgPerSec\":\(format(Double(total) / seconds)),"
-            + "\"p50us\":\(histogram.valueAtPercentile(50)),\"p99us\":\(histogram.valueAtPercentile(99)),"
-            + "\"p999us\":\(histogram.valueAtPercentile(99.9)),\"maxus\":\(histogram.max),\"errors\":\(errors),"
-            + "\"connections\":\(self.connections),\"size\":\(self.size),\"deflate\":\(self.deflate),"
-            + "\"binary\":\(self.binary),\"allMessages\":\(allMessages),\"clientCpuSeconds\":\(format(cpu, digits: 3)),"
-            + "\"client\":\"ws-load-raw\",\"threads\":\(self.threads),\"extensions\":\(jsonString(extensions ?? ""))}"
+        let report = LoadReport(results)
+        report.reportFailures(client: "ws-load-raw")
+        let json = report.json(
+            seconds: self.duration, connections: self.connections, size: self.size, deflate: self.deflate, binary: self.binary,
+            cpuSeconds: cpu, client: "ws-load-raw", extra: ["\"threads\":\(self.threads)", "\"extensions\":\(jsonString(extensions ?? ""))"])
         print(json)
     }
 }
@@ -276,14 +258,6 @@ struct LoadWindow: Sendable {
     var end: UInt64
 }
 
-struct ConnectionResult: Sendable {
-    var messages = 0
-    var allMessages = 0  // warm-up included
-    var errors = 0
-    var failure: String?
-    var histogram: Histogram<UInt64>?
-}
-
 /// What the main thread and one handler share: all promises, completed from the connection's event loop.
 struct Connection: Sendable {
     var ready: EventLoopPromise<String>  // the negotiated Sec-WebSocket-Extensions
@@ -308,7 +282,7 @@ final class LoadHandler: ChannelInboundHandler {
     private var sentIndex = 0
     private var sentAt: UInt64 = 0
     private var result = ConnectionResult(
-        histogram: Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        histogram: ConnectionResult.makeHistogram()
     )
 
     // Frame parser state (server frames: 2–10 header bytes, never masked).
@@ -549,43 +523,4 @@ extension Substring {
     func trimmingSpaces() -> String {
         String(self.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
-}
-
-// MARK: - Output
-
-#if canImport(Glibc)
-private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
-#else
-private let RUSAGE_SELF_WHO = RUSAGE_SELF
-#endif
-
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF_WHO, &usage)
-    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
-
-func format(_ value: Double, digits: Int = 1) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    return String(Double(Int((value * scale).rounded())) / scale)
-}
-
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case _ where scalar.value < 0x20: out += " "
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}
-
-func writeStderr(_ text: String) {
-    var bytes = Array(text.utf8)
-    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }

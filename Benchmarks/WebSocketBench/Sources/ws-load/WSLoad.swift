@@ -7,7 +7,6 @@
 //
 // prints one JSON line: {"messages":N,"seconds":S,"msgPerSec":X,"p50us":…,"p99us":…,"errors":E,…}
 import ArgumentParser
-import Histogram
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -108,7 +107,7 @@ struct WSLoad: AsyncParsableCommand {
                             eventLoopGroup: group,
                             logger: logger
                         ) { inbound, outbound, _ in
-                            var result = ConnectionResult()
+                            var result = ConnectionResult(histogram: ConnectionResult.makeHistogram())
                             defer { box.withLockedValue { $0 = result } }
                             let window = await state.arrive()
                             var frames = inbound.makeAsyncIterator()
@@ -133,7 +132,7 @@ struct WSLoad: AsyncParsableCommand {
                                 if sent >= window.start && done <= window.end {
                                     result.messages += 1
                                     let micros = UInt64(max(1, (done - sent).nanoseconds / 1000))
-                                    _ = result.histogram.record(micros)
+                                    _ = result.histogram?.record(micros)
                                 }
                             }
                             try await outbound.close(.normalClosure, reason: nil)
@@ -163,36 +162,13 @@ struct WSLoad: AsyncParsableCommand {
         try? await group.shutdownGracefully()
         let cpu = cpuSeconds() - rusageBefore
 
-        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-        var total = 0
-        var allMessages = 0
-        var errors = 0
-        for result in results {
-            histogram.add(result.histogram)
-            total += result.messages
-            allMessages += result.allMessages
-            errors += result.errors
-        }
-        if let failure = results.compactMap(\.failure).first {
-            FileHandleStderr.write("ws-load: \(results.filter { $0.failure != nil }.count) connection(s) failed, first: \(failure)\n")
-        }
-        let seconds = self.duration
-        let json =
-            "{\"messages\":\(total),\"seconds\":\(seconds),\"msgPerSec\":\(format(Double(total) / seconds)),"
-            + "\"p50us\":\(histogram.valueAtPercentile(50)),\"p99us\":\(histogram.valueAtPercentile(99)),"
-            + "\"p999us\":\(histogram.valueAtPercentile(99.9)),\"maxus\":\(histogram.max),\"errors\":\(errors),"
-            + "\"connections\":\(self.connections),\"size\":\(self.size),\"deflate\":\(self.deflate),"
-            + "\"binary\":\(self.binary),\"allMessages\":\(allMessages),\"clientCpuSeconds\":\(format(cpu))}"
+        let report = LoadReport(results)
+        report.reportFailures(client: "ws-load")
+        let json = report.json(
+            seconds: self.duration, connections: self.connections, size: self.size, deflate: self.deflate, binary: self.binary,
+            cpuSeconds: cpu, client: "ws-load")
         print(json)
     }
-}
-
-struct ConnectionResult: Sendable {
-    var messages = 0
-    var allMessages = 0  // warm-up included
-    var errors = 0
-    var failure: String?
-    var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
 }
 
 struct LoadWindow: Sendable {
@@ -240,33 +216,3 @@ final class LoadState: Sendable {
         for continuation in waiting { continuation.resume(returning: window) }
     }
 }
-
-#if canImport(Glibc)
-private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
-#else
-private let RUSAGE_SELF_WHO = RUSAGE_SELF
-#endif
-
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF_WHO, &usage)
-    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
-
-func format(_ value: Double) -> String {
-    String(Double(Int((value * 10).rounded())) / 10)
-}
-
-enum FileHandleStderr {
-    static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { systemWrite(2, $0.baseAddress, $0.count) }
-    }
-}
-
-#if canImport(Glibc)
-private let systemWrite = Glibc.write
-#else
-private let systemWrite = Darwin.write
-#endif
