@@ -1,5 +1,5 @@
 public import GrestContext
-public import GrestSchema
+import GrestSchema
 
 /// `Authorization: Bearer <token>` auth for HTTP requests and WebSocket handshakes alike: the seed README's
 /// `BearerAuthMiddleware` ("one class, two transports"), shipped so apps do not each write it again.
