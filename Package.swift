@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // Test-only (PeerProcesses): spawns the third-party peers; Foundation's Process crashes with many fds open.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         // Packages/Schema
@@ -122,7 +124,11 @@ let package = Package(
             ],
             path: "Packages/WebSocket/Tests/GrestWebSocketTransportTests"
         ),
-        .target(name: "PeerProcesses", path: "Packages/WebSocket/Tests/PeerProcesses"),
+        .target(
+            name: "PeerProcesses",
+            dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
+            path: "Packages/WebSocket/Tests/PeerProcesses"
+        ),
         .testTarget(
             name: "GrestWebSocketTests",
             dependencies: [

@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        // Test-only (PeerProcesses): spawns the third-party peers; Foundation's Process crashes with many fds open.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         // RFC 6455 transport: framing rules, close handshake, limits, backpressure, server upgrade, client. No zlib.
@@ -74,7 +76,11 @@ let package = Package(
             ]
         ),
         // Test-only: python `websockets` / node `ws` peers as child processes, for both test targets' interop tests.
-        .target(name: "PeerProcesses", path: "Tests/PeerProcesses"),
+        .target(
+            name: "PeerProcesses",
+            dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
+            path: "Tests/PeerProcesses"
+        ),
         .target(
             name: "CGrestZlib",
             linkerSettings: [.linkedLibrary("z")]

@@ -10,9 +10,8 @@ import Testing
 @Suite("Typed sockets against node ws peers")
 struct NodeWSInteropTests {
     static let nodeWS = Peers.nodeWS
-    static let hasNodeWS = Peers.hasNodeWS
 
-    @Test(.enabled(if: hasNodeWS)) func nodeClientDrivesTheTypedServer() async throws {
+    @Test(.enabled("needs Debian node-ws") { await Peers.hasNodeWS }) func nodeClientDrivesTheTypedServer() async throws {
         let marked = Inbox<String>()
         try await withServer({ server in
             try server.register(PublicChat) { socket in
@@ -55,7 +54,7 @@ struct NodeWSInteropTests {
         }
     }
 
-    @Test(.enabled(if: hasNodeWS)) func typedClientAgainstANodeServer() async throws {
+    @Test(.enabled("needs Debian node-ws") { await Peers.hasNodeWS }) func typedClientAgainstANodeServer() async throws {
         // A grest-ts-style server on node ws (no deflate, ws's server default): `h` → `k`, answers `r`, pushes `m`.
         let script = """
             const WebSocket = require('\(Self.nodeWS)');
@@ -81,30 +80,28 @@ struct NodeWSInteropTests {
             });
             setTimeout(() => process.exit(0), 20000);
             """
-        let server = try await Peers.start("node", ["-e", script])
-        defer { server.stop() }
-        let port = server.port
+        try await Peers.withServer("node", ["-e", script]) { port in
+            func client(_ token: String) -> SocketClient<Void> {
+                var configuration = SocketClientConfiguration()
+                configuration.middleware = [BearerAuth(getToken: { token })]
+                return PublicChat.createClient(url: "ws://127.0.0.1:\(port)", configuration: configuration)
+            }
+            let alice = client("alice")
+            let pushes = Inbox<String>()
+            try alice.incoming.on(ChatApi.newMessage) { pushes.add($0) }
+            try await alice.connect()
+            #expect(await pushes.wait(for: 1) == ["hello from node"])
+            let reply = try await alice.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "a:b", channelId: "c"))
+            #expect(reply.messageId == "a:b:", "colons survive; no extension negotiated against a server that declines deflate")
+            await alice.disconnect()
 
-        func client(_ token: String) -> SocketClient<Void> {
-            var configuration = SocketClientConfiguration()
-            configuration.middleware = [BearerAuth(getToken: { token })]
-            return PublicChat.createClient(url: "ws://127.0.0.1:\(port)", configuration: configuration)
-        }
-        let alice = client("alice")
-        let pushes = Inbox<String>()
-        try alice.incoming.on(ChatApi.newMessage) { pushes.add($0) }
-        try await alice.connect()
-        #expect(await pushes.wait(for: 1) == ["hello from node"])
-        let reply = try await alice.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "a:b", channelId: "c"))
-        #expect(reply.messageId == "a:b:", "colons survive; no extension negotiated against a server that declines deflate")
-        await alice.disconnect()
-
-        do throws(ServiceError) {
-            try await client("mallory").connect()
-            Issue.record("a refused handshake connected")
-        } catch {
-            #expect(error.type == "NOT_AUTHORIZED")
-            #expect(error.displayMessage == "Invalid token")
+            do throws(ServiceError) {
+                try await client("mallory").connect()
+                Issue.record("a refused handshake connected")
+            } catch {
+                #expect(error.type == "NOT_AUTHORIZED")
+                #expect(error.displayMessage == "Invalid token")
+            }
         }
     }
 }

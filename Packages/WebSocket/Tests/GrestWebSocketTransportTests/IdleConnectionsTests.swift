@@ -32,26 +32,26 @@ struct IdleConnectionsTests {
         return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
     }
 
-    @Test("10 000 idle connections: the server keeps serving and memory stays bounded", .enabled(if: Peers.hasPythonWebsockets, "needs python3"))
+    @Test("10 000 idle connections: the server keeps serving and memory stays bounded", .enabled("needs python3") { await Peers.hasPythonWebsockets })
     func tenThousandIdle() async throws {
         let count = 10_000
         try await withEchoServer(deflate: true) { port in
             let before = Self.residentBytes()
-            let holder = try await Peers.start("python3", ["-c", Self.holder, String(port), String(count)])
-            defer { holder.stop() }
-            #expect(holder.port == count)  // the first line is the number of connections held
-            let during = Self.residentBytes()
+            try await Peers.withServer("python3", ["-c", Self.holder, String(port), String(count)]) { held in
+                #expect(held == count)  // the first line is the number of connections held
+                let during = Self.residentBytes()
 
-            // A fresh client still gets served, compression included.
-            let connection = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/")
-            try await connection.send(text: "still here")
-            var iterator = connection.inbound.makeAsyncIterator()
-            #expect(await iterator.next() == .text("still here"))
-            try await connection.close()
+                // A fresh client still gets served, compression included.
+                let connection = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/")
+                try await connection.send(text: "still here")
+                var iterator = connection.inbound.makeAsyncIterator()
+                #expect(await iterator.next() == .text("still here"))
+                try await connection.close()
 
-            let perConnection = (during - before) / count
-            print("idle connections: \(count), RSS growth \((during - before) >> 20) MiB (\(perConnection) bytes each)")
-            #expect(during - before < 512 << 20)
+                let perConnection = (during - before) / count
+                print("idle connections: \(count), RSS growth \((during - before) >> 20) MiB (\(perConnection) bytes each)")
+                #expect(during - before < 512 << 20)
+            }
         }
     }
 }

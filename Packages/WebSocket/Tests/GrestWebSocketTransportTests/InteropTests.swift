@@ -29,7 +29,7 @@ struct InteropTests {
         return connection.info.extensions.map(\.name)
     }
 
-    @Test("python websockets client → our server", .enabled(if: Peers.hasPythonWebsockets, "needs `pip install websockets`"), arguments: [false, true])
+    @Test("python websockets client → our server", .enabled("needs `pip install websockets`") { await Peers.hasPythonWebsockets }, arguments: [false, true])
     func pythonClient(deflate: Bool) async throws {
         try await withEchoServer(deflate: deflate) { port in
             let output = try await Peers.run("python3", ["-c", Peers.pythonClient, "ws://127.0.0.1:\(port)/py", deflate ? "deflate" : "none"])
@@ -38,15 +38,15 @@ struct InteropTests {
         }
     }
 
-    @Test("our client → python websockets server", .enabled(if: Peers.hasPythonWebsockets, "needs `pip install websockets`"), arguments: [false, true])
+    @Test("our client → python websockets server", .enabled("needs `pip install websockets`") { await Peers.hasPythonWebsockets }, arguments: [false, true])
     func pythonServer(deflate: Bool) async throws {
-        let server = try await Peers.start("python3", ["-c", Peers.pythonServer, deflate ? "deflate" : "none"])
-        defer { server.stop() }
-        let extensions = try await Self.exchange(with: "ws://127.0.0.1:\(server.port)/", deflate: deflate)
-        #expect(extensions == (deflate ? ["permessage-deflate"] : []))
+        try await Peers.withServer("python3", ["-c", Peers.pythonServer, deflate ? "deflate" : "none"]) { port in
+            let extensions = try await Self.exchange(with: "ws://127.0.0.1:\(port)/", deflate: deflate)
+            #expect(extensions == (deflate ? ["permessage-deflate"] : []))
+        }
     }
 
-    @Test("node ws client → our server", .enabled(if: Peers.hasNodeWS, "needs Debian node-ws"), arguments: [false, true])
+    @Test("node ws client → our server", .enabled("needs Debian node-ws") { await Peers.hasNodeWS }, arguments: [false, true])
     func nodeClient(deflate: Bool) async throws {
         try await withEchoServer(deflate: deflate) { port in
             let output = try await Peers.run("node", ["-e", Peers.nodeClient, "ws://127.0.0.1:\(port)/node", deflate ? "deflate" : "none"])
@@ -55,11 +55,11 @@ struct InteropTests {
         }
     }
 
-    @Test("our client → node ws server", .enabled(if: Peers.hasNodeWS, "needs Debian node-ws"), arguments: [false, true])
+    @Test("our client → node ws server", .enabled("needs Debian node-ws") { await Peers.hasNodeWS }, arguments: [false, true])
     func nodeServer(deflate: Bool) async throws {
-        let server = try await Peers.start("node", ["-e", Peers.nodeServer, deflate ? "deflate" : "none"])
-        defer { server.stop() }
-        let extensions = try await Self.exchange(with: "ws://127.0.0.1:\(server.port)/", deflate: deflate)
-        #expect(extensions == (deflate ? ["permessage-deflate"] : []))
+        try await Peers.withServer("node", ["-e", Peers.nodeServer, deflate ? "deflate" : "none"]) { port in
+            let extensions = try await Self.exchange(with: "ws://127.0.0.1:\(port)/", deflate: deflate)
+            #expect(extensions == (deflate ? ["permessage-deflate"] : []))
+        }
     }
 }
