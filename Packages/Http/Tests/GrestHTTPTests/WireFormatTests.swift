@@ -149,6 +149,68 @@ struct WireFormatTests {
         }
     }
 
+    @Test func pipelinedRequestsBehindASlowOneAreAnsweredInOrder() async throws {
+        try await serve { port in
+            let connection = try await RawConnection.connect(port: port)
+            // The first reply takes 300 ms; the two behind it (one with a body) wait in the backlog, then the 404.
+            let body = #"{"id":"p1","name":"pipelined","qty":1}"#
+            let batch =
+                "GET /api/items/slow?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /api/items/7 HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "POST /api/items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                + "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+            try await connection.send(batch)
+            let slow = try await connection.readResponse()
+            #expect(slow.json["data"]?["ms"] == .number(300))
+            let item = try await connection.readResponse()
+            #expect(item.json["data"]?["id"] == "7")
+            let created = try await connection.readResponse()
+            #expect(created.json["data"]?["name"] == "pipelined")
+            let missing = try await connection.readResponse()
+            #expect(missing.status == 404)
+            try await connection.send("GET /api/items/8 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await connection.readResponse().json["data"]?["id"] == "8")
+            await connection.close()
+        }
+    }
+
+    @Test func garbagePipelinedAfterValidRequestsIs400AfterTheirReplies() async throws {
+        try await serve { port in
+            let connection = try await RawConnection.connect(port: port)
+            try await connection.send(
+                "GET /api/items/slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\nGET /api/items/2 HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n")
+            let first = try await connection.readResponse()
+            #expect(first.status == 200)
+            #expect(first.json["data"]?["ms"] == .number(200))
+            let second = try await connection.readResponse()
+            #expect(second.json["data"]?["id"] == "2")
+            let bad = try await connection.readResponse()
+            #expect(bad.status == 400)
+            #expect(bad.header("connection") == "close")
+            #expect(await connection.waitForClose())
+        }
+    }
+
+    @Test func aFloodOfPipelinedRequestsIsAnsweredInFullAndInOrder() async throws {
+        try await serve { port in
+            let connection = try await RawConnection.connect(port: port)
+            // ~210 KB of requests in one go: more than one socket read, so reads are held and resumed (a read that
+            // stayed held would leave the rest unanswered).
+            let count = 200
+            let padding = String(repeating: "p", count: 1000)
+            let batch = (0..<count).map { "GET /api/items/\($0) HTTP/1.1\r\nHost: x\r\nX-Pad: \(padding)\r\n\r\n" }.joined()
+            try await connection.send(batch)
+            var inOrder = true
+            for index in 0..<count {
+                let response = try await connection.readResponse(timeout: .seconds(10))
+                if response.json["data"]?["id"] != .string(String(index)) { inOrder = false }
+            }
+            #expect(inOrder)
+            #expect(!connection.isClosed)
+            await connection.close()
+        }
+    }
+
     @Test func connectionCloseIsHonoured() async throws {
         try await serve { port in
             let connection = try await RawConnection.connect(port: port)

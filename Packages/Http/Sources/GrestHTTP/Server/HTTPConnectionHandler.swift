@@ -5,10 +5,17 @@ import NIOWebSocket
 
 /// One connection's HTTP/1.1 request loop, on its event loop: routing, limits and timeouts happen here
 /// synchronously; the async part (middleware, gate, handler) runs as a task on the same event loop
-/// (``EventLoopTaskExecutor``), and the reply is written back here. `HTTPServerPipelineHandler` in front
-/// serialises pipelined requests, so there is at most one request in flight per connection.
-final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// (``EventLoopTaskExecutor``), and the reply is written back here.
+///
+/// At most one request is in flight per connection. Pipelined requests that arrive meanwhile wait in a backlog and
+/// are answered in order; while the backlog holds anything the channel's `read()` is held, so a client that floods
+/// pipelined requests is read no further than one socket read ahead. Reads are not held for the usual
+/// request-then-wait client, unlike NIO's `HTTPServerPipelineHandler`, which turns read interest off and on again
+/// (two `epoll_ctl` calls) around every response. Parser errors are answered here too (400 and close), after the
+/// responses to the requests that came before them.
+final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
     /// The handler's name in the pipeline (the upgrader removes it by name).
     static let name = "grest.http.request"
@@ -44,9 +51,18 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         var started: NIODeadline
     }
 
+    /// What arrived while a request was being answered, in order.
+    private enum Backlogged {
+        case part(HTTPServerRequestPart)
+        case parserError
+    }
+
     private let core: ServerCore
     private let executor: EventLoopTaskExecutor
     private var state = State.idle
+    private var backlog = CircularBuffer<Backlogged>(initialCapacity: 0)
+    /// A `read()` was held back because the backlog is not empty.
+    private var isReadHeld = false
     private var deadline: NIODeadline?
     private var isTimerScheduled = false
     private var localPort = 0
@@ -71,13 +87,37 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
         deadline = nil
+        backlog.removeAll()
         context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Removed by an upgrade: a reply still being computed has nowhere to go.
+        state = .closed
+        backlog.removeAll()
+        if isReadHeld {
+            isReadHeld = false
+            context.read()
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A refused upgrade is reported here, then the request continues as plain HTTP (answered 404/400 below).
         if error is NIOWebSocketUpgradeError { return }
-        // Parser errors were answered with 400 by HTTPServerProtocolErrorHandler; anything else ends the connection.
+        if error is HTTPParserError {
+            switch state {
+            case .processing:
+                // Answered after the reply in flight and whatever was pipelined before the bad bytes.
+                backlog.append(.parserError)
+            case .idle, .receiving:
+                if backlog.isEmpty { answerParserError(context: context) } else { backlog.append(.parserError) }
+            case .rejecting, .closed:
+                break
+            }
+            return
+        }
+        // The decoder reports every read after a parser error; the 400 is already on its way.
+        if case ByteToMessageDecoderError.dataReceivedInErrorState = error { return }
         state = .closed
         context.close(promise: nil)
     }
@@ -85,7 +125,51 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     // MARK: Reading
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if case .processing = state {
+            backlog.append(.part(part))
+        } else if !backlog.isEmpty {
+            backlog.append(.part(part))
+            drainBacklog(context: context)
+        } else {
+            receive(part, context: context)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if case .processing = state, !backlog.isEmpty {
+            isReadHeld = true
+            return
+        }
+        context.read()
+    }
+
+    /// Replays backlogged requests until one is in flight again (or the connection is closing), then lets reads
+    /// through again once nothing waits.
+    private func drainBacklog(context: ChannelHandlerContext) {
+        while !backlog.isEmpty {
+            switch state {
+            case .idle, .receiving:
+                switch backlog.removeFirst() {
+                case .part(let part): receive(part, context: context)
+                case .parserError: answerParserError(context: context)
+                }
+                continue
+            case .processing:
+                break
+            case .rejecting, .closed:
+                backlog.removeAll()
+            }
+            break
+        }
+        if isReadHeld, backlog.isEmpty {
+            isReadHeld = false
+            context.read()
+        }
+    }
+
+    private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             receiveHead(head, context: context)
         case .body(var part):
@@ -199,6 +283,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         headers.add(name: "x-request-id", value: request.ref)
         core.cors.apply(origin: request.head.headers.first(name: "origin"), preflight: false, to: &headers)
         write(status: HTTPResponseStatus(statusCode: reply.statusCode), headers: headers, body: reply.body, head: request.head, context: context)
+        drainBacklog(context: context)
+    }
+
+    /// Bytes that are not HTTP/1.1: 400 with an empty body, then close (as NIO's `HTTPServerProtocolErrorHandler`).
+    private func answerParserError(context: ChannelHandlerContext) {
+        let headers = HTTPHeaders([("connection", "close"), ("content-length", "0")])
+        state = .rejecting
+        backlog.removeAll()
+        deadline = nil
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     /// Writes a complete response and returns to idle (or closes when the request asked for it).

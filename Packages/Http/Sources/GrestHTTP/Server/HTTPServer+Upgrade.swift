@@ -19,13 +19,16 @@ extension HTTPServer {
         if let failure { throw failure }
     }
 
-    /// Sets up one connection: HTTP codec with pipelining and parser-error answers, the upgrader when
-    /// upgrade paths exist, then the request handler.
+    /// Sets up one connection: the HTTP codec, the upgrader when upgrade paths exist, then the request handler.
+    ///
+    /// No `HTTPServerPipelineHandler` and no `HTTPServerProtocolErrorHandler`: ``HTTPConnectionHandler`` orders
+    /// pipelined requests and answers parser errors itself. NIO's pipeline handler holds the channel's `read()`
+    /// while every response is computed, which costs two `epoll_ctl` calls per request (read interest off, on).
     static func configurePipeline(_ channel: any Channel, core: ServerCore) throws {
         let handler = HTTPConnectionHandler(core: core, executor: core.executor(for: channel.eventLoop))
         let pipeline = channel.pipeline.syncOperations
         guard !core.upgrades.isEmpty else {
-            try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+            try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
             try pipeline.addHandler(handler, name: HTTPConnectionHandler.name)
             return
         }
@@ -59,12 +62,12 @@ extension HTTPServer {
                 return route.upgrade(channel, head)
             })
         try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: true,
+            withPipeliningAssistance: false,
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
                 // Before the route installs its handlers: the HTTP request handler must not see frames.
                 context.pipeline.removeHandler(name: HTTPConnectionHandler.name, promise: nil)
             }),
-            withErrorHandling: true)
+            withErrorHandling: false)
         try pipeline.addHandler(handler, name: HTTPConnectionHandler.name)
     }
 }
