@@ -211,6 +211,34 @@ struct WireFormatTests {
         }
     }
 
+    @Test func aClientThatHalfClosesStillGetsItsReplies() async throws {
+        try await serve { port in
+            // One slow request, then the client shuts down its write side: the reply still comes, then the close.
+            let single = try await RawConnection.connect(port: port)
+            try await single.send("GET /api/items/slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await single.shutdownOutput()
+            let reply = try await single.readResponse()
+            #expect(reply.json["data"]?["ms"] == .number(200))
+            #expect(reply.header("connection") == "close")
+            #expect(await single.waitForClose())
+
+            // Three pipelined requests and the half-close in one go: three replies in order, then the close.
+            let batch = try await RawConnection.connect(port: port)
+            try await batch.send((1...3).map { "GET /api/items/slow?ms=\($0 * 50) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+            try await batch.shutdownOutput()
+            for index in 1...3 {
+                #expect(try await batch.readResponse().json["data"]?["ms"] == .number(Double(index * 50)))
+            }
+            #expect(await batch.waitForClose())
+
+            // Half-closed mid-head: nothing to answer, the server closes.
+            let cut = try await RawConnection.connect(port: port)
+            try await cut.send("GET /api/items/1 HTTP/1.1\r\nHost: x\r\n")
+            try await cut.shutdownOutput()
+            #expect(await cut.waitForClose())
+        }
+    }
+
     @Test func connectionCloseIsHonoured() async throws {
         try await serve { port in
             let connection = try await RawConnection.connect(port: port)

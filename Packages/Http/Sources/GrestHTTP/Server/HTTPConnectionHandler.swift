@@ -9,10 +9,11 @@ import NIOWebSocket
 ///
 /// At most one request is in flight per connection. Pipelined requests that arrive meanwhile wait in a backlog and
 /// are answered in order; while the backlog holds anything the channel's `read()` is held, so a client that floods
-/// pipelined requests is read no further than one socket read ahead. Reads are not held for the usual
+/// pipelined requests is read no further than one read batch ahead. Reads are not held for the usual
 /// request-then-wait client, unlike NIO's `HTTPServerPipelineHandler`, which turns read interest off and on again
 /// (two `epoll_ctl` calls) around every response. Parser errors are answered here too (400 and close), after the
-/// responses to the requests that came before them.
+/// responses to the requests that came before them. A client that half-closes gets the replies to what it sent, then
+/// the connection closes.
 final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -63,6 +64,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var backlog = CircularBuffer<Backlogged>(initialCapacity: 0)
     /// A `read()` was held back because the backlog is not empty.
     private var isReadHeld = false
+    /// The client shut down its write side (half-close): what it sent is answered, then the connection closes.
+    private var isInputClosed = false
     private var deadline: NIODeadline?
     private var isTimerScheduled = false
     private var localPort = 0
@@ -98,6 +101,27 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         if isReadHeld {
             isReadHeld = false
             context.read()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            isInputClosed = true
+            closeIfInputIsDone(context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// After a half-close: closes once no request is being answered or waits (a request cut short by the half-close
+    /// never completes). A reply in flight closes the connection itself when written (see ``write``).
+    private func closeIfInputIsDone(context: ChannelHandlerContext) {
+        guard isInputClosed, backlog.isEmpty else { return }
+        switch state {
+        case .idle, .receiving:
+            state = .closed
+            context.close(promise: nil)
+        case .processing, .rejecting, .closed:
+            return
         }
     }
 
@@ -166,6 +190,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             isReadHeld = false
             context.read()
         }
+        closeIfInputIsDone(context: context)
     }
 
     private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
@@ -293,13 +318,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         backlog.removeAll()
         deadline = nil
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        // Closed at once, not after the flush: a client that stops reading does not keep a broken connection open.
+        context.close(promise: nil)
     }
 
     /// Writes a complete response and returns to idle (or closes when the request asked for it).
     private func write(status: HTTPResponseStatus, headers: HTTPHeaders, body: [UInt8]?, head: HTTPRequestHead, context: ChannelHandlerContext) {
         var headers = headers
-        let keepAlive = head.isKeepAlive
+        // After a half-close, the reply to the last request the client sent is the connection's last.
+        let keepAlive = head.isKeepAlive && !(isInputClosed && backlog.isEmpty)
         if let body {
             headers.add(name: "content-type", value: "application/json")
             headers.add(name: "content-length", value: String(body.count))

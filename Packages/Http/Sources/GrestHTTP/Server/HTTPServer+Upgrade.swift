@@ -66,6 +66,8 @@ extension HTTPServer {
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
                 // Before the route installs its handlers: the HTTP request handler must not see frames.
                 context.pipeline.removeHandler(name: HTTPConnectionHandler.name, promise: nil)
+                // WebSocket handlers expect a peer's end of input to close the connection, as NIO does by default.
+                try? context.channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: false)
             }),
             withErrorHandling: false)
         try pipeline.addHandler(handler, name: HTTPConnectionHandler.name)

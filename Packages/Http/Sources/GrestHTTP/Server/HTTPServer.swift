@@ -185,6 +185,9 @@ public final class HTTPServer: Sendable {
             .serverChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A client that sends its requests and then shuts down its write side still gets every reply
+            // (HTTPConnectionHandler closes once they are written); upgraded connections switch this off again.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard core.connections.add(channel) else {

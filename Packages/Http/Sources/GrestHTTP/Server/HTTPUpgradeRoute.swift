@@ -5,7 +5,9 @@ public import NIOHTTP1
 /// ``HTTPServer/registerUpgrade(path:_:)`` by the WebSocket package.
 public struct HTTPUpgradeRoute: Sendable {
     /// On the channel's event loop: accept (extra response headers, e.g. `Sec-WebSocket-Extensions`) or
-    /// refuse (`nil` → 400).
+    /// refuse (`nil` → 400). Decide promptly (the WebSocket package answers synchronously): NIO's upgrade handler
+    /// buffers whatever the client sends until the decision, and authentication belongs after the upgrade (the
+    /// typed socket handshake), not here.
     public var shouldUpgrade: @Sendable (any Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?>
     /// After the 101: install the protocol handlers on the channel (frame codec already in place).
     public var upgrade: @Sendable (any Channel, HTTPRequestHead) -> EventLoopFuture<Void>

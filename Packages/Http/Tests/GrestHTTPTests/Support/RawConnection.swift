@@ -47,6 +47,11 @@ final class RawConnection: Sendable {
         try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes))
     }
 
+    /// Shuts down the client's write side (TCP half-close); the server still sees this side reading.
+    func shutdownOutput() async throws {
+        try await channel.close(mode: .output)
+    }
+
     var isClosed: Bool { collector.closed.load(ordering: .sequentiallyConsistent) }
 
     func close() async {
