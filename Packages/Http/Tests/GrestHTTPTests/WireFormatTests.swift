@@ -231,6 +231,24 @@ struct WireFormatTests {
             }
             #expect(await batch.waitForClose())
 
+            // Pipelined requests with large replies (12 MB in all, more than the kernel buffers between client and
+            // server), then a half-close, while the client reads nothing: the replies back up into NIO's buffer, and
+            // the close at the end of input must wait for them to leave it rather than cut off their tail.
+            let backedUp = try await RawConnection.connect(port: port, reading: false)
+            let count = 60
+            let body = #"{"id":"big","name":"\#(String(repeating: "n", count: 200_000))","qty":1}"#
+            let request = "POST /api/items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            try await backedUp.send(String(repeating: request, count: count))
+            try await backedUp.shutdownOutput()
+            try await Task.sleep(for: .milliseconds(300))
+            try await backedUp.startReading()
+            #expect(await backedUp.waitForClose(timeout: .seconds(30)))
+            var replies = 0
+            while let reply = try? await backedUp.readResponse(timeout: .milliseconds(100)) {
+                if reply.status == 200 { replies += 1 }
+            }
+            #expect(replies == count)
+
             // Half-closed mid-head: nothing to answer, the server closes.
             let cut = try await RawConnection.connect(port: port)
             try await cut.send("GET /api/items/1 HTTP/1.1\r\nHost: x\r\n")

@@ -66,6 +66,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var isReadHeld = false
     /// The client shut down its write side (half-close): what it sent is answered, then the connection closes.
     private var isInputClosed = false
+    /// Completes when the last reply written has left NIO's buffer: a close must not cut off its tail.
+    private var lastReplyFlushed: EventLoopFuture<Void>?
     private var deadline: NIODeadline?
     private var isTimerScheduled = false
     private var localPort = 0
@@ -119,7 +121,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         switch state {
         case .idle, .receiving:
             state = .closed
-            context.close(promise: nil)
+            if let flushed = lastReplyFlushed {
+                flushed.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                context.close(promise: nil)
+            }
         case .processing, .rejecting, .closed:
             return
         }
@@ -347,7 +353,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         }
         if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            lastReplyFlushed = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         } else {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }

@@ -28,9 +28,13 @@ final class RawConnection: Sendable {
         self.collector = collector
     }
 
-    static func connect(port: Int) async throws -> RawConnection {
+    /// - Parameter reading: `false` leaves the server's replies in the socket until ``startReading()`` (with a small
+    ///   receive buffer, so they back up into the server).
+    static func connect(port: Int, reading: Bool = true) async throws -> RawConnection {
         let collector = Collector()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.autoRead, value: reading)
+            .channelOption(.socketOption(.so_rcvbuf), value: reading ? 1 << 17 : 4096)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
             }
@@ -51,6 +55,15 @@ final class RawConnection: Sendable {
     func shutdownOutput() async throws {
         try await channel.close(mode: .output)
     }
+
+    /// Starts reading a connection made with `reading: false`.
+    func startReading() async throws {
+        try await channel.setOption(.autoRead, value: true).get()
+        channel.read()
+    }
+
+    /// Everything received so far (not consumed).
+    var received: [UInt8] { collector.bytes.withLock { $0 } }
 
     var isClosed: Bool { collector.closed.load(ordering: .sequentiallyConsistent) }
 
