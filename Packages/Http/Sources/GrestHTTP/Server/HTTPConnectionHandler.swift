@@ -61,6 +61,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private let core: ServerCore
     private let executor: EventLoopTaskExecutor
     private var state = State.idle
+    /// Empty unless a request is in flight (`.processing`): ``drainBacklog`` replays it until one is again.
     private var backlog = CircularBuffer<Backlogged>(initialCapacity: 0)
     /// A `read()` was held back because the backlog is not empty.
     private var isReadHeld = false
@@ -140,7 +141,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                 // Answered after the reply in flight and whatever was pipelined before the bad bytes.
                 backlog.append(.parserError)
             case .idle, .receiving:
-                if backlog.isEmpty { answerParserError(context: context) } else { backlog.append(.parserError) }
+                answerParserError(context: context)
             case .rejecting, .closed:
                 break
             }
@@ -158,9 +159,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         let part = unwrapInboundIn(data)
         if case .processing = state {
             backlog.append(.part(part))
-        } else if !backlog.isEmpty {
-            backlog.append(.part(part))
-            drainBacklog(context: context)
         } else {
             receive(part, context: context)
         }
@@ -177,20 +175,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// Replays backlogged requests until one is in flight again (or the connection is closing), then lets reads
     /// through again once nothing waits.
     private func drainBacklog(context: ChannelHandlerContext) {
-        while !backlog.isEmpty {
+        replay: while !backlog.isEmpty {
             switch state {
             case .idle, .receiving:
                 switch backlog.removeFirst() {
                 case .part(let part): receive(part, context: context)
                 case .parserError: answerParserError(context: context)
                 }
-                continue
             case .processing:
-                break
+                break replay
             case .rejecting, .closed:
                 backlog.removeAll()
             }
-            break
         }
         if isReadHeld, backlog.isEmpty {
             isReadHeld = false

@@ -62,9 +62,6 @@ final class RawConnection: Sendable {
         channel.read()
     }
 
-    /// Everything received so far (not consumed).
-    var received: [UInt8] { collector.bytes.withLock { $0 } }
-
     var isClosed: Bool { collector.closed.load(ordering: .sequentiallyConsistent) }
 
     func close() async {
