@@ -4,7 +4,7 @@
 SWIFT ?= swift
 PACKAGES := Schema Context $(notdir $(wildcard Packages/Http Packages/WebSocket Packages/Metrics Packages/Discovery Packages/TestKit))
 
-.PHONY: all bootstrap build test test-packages check-standalone run chat-client schema-demo bench bench-schema bench-http bench-ws bench-rpc conformance \
+.PHONY: all bootstrap build test test-packages check-standalone check-versions check-release release run chat-client schema-demo bench bench-schema bench-http bench-ws bench-rpc conformance \
         conformance-json conformance-autobahn format lint clean
 
 all: build
@@ -29,14 +29,29 @@ test: bootstrap
 	done
 
 # Each package alone, as an adopter would depend on it (selective adoption), and the examples package that
-# `make run` builds.
-check-standalone: bootstrap
+# `make run` builds; then no manifest drifts from the root's dependency floors, and released packages build in
+# consumer packages outside the repository.
+check-standalone: bootstrap check-versions
 	@set -e; for p in $(PACKAGES); do \
 	  echo "== Packages/$$p (standalone)"; \
 	  $(SWIFT) build --package-path Packages/$$p --scratch-path .build-standalone/$$p; \
 	done
 	@echo "== Examples (standalone)"
 	$(SWIFT) build --package-path Examples --scratch-path .build-examples
+	bash Scripts/check-release.sh
+
+# Every manifest names the root Package.swift's floor for each shared dependency.
+check-versions:
+	python3 Scripts/check-versions
+
+# Releases Schema, Context and Http into local repositories and builds consumers of them by file:// URL.
+check-release: bootstrap
+	bash Scripts/check-release.sh
+
+# One package as its own git repository: `make release PACKAGE=Schema VERSION=0.2.0` (dry run into
+# .build-release/; Scripts/release --push REMOTE publishes).
+release:
+	bash Scripts/release $(PACKAGE) $(VERSION)
 
 # The main job: the chat example server on a fixed port (PORT=8080); it prints how to connect.
 # `make chat-client TOKEN=bob TEXT="hi"` sends a message from another terminal; `make schema-demo` runs the schema tour.

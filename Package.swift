@@ -1,14 +1,24 @@
 // swift-tools-version: 6.0
 // Development manifest: every package's targets in one build graph, so `make test` compiles SwiftNIO and
-// the other dependencies once. Each package under Packages/ keeps its own Package.swift for adopters, and
-// `make check-standalone` proves each one builds alone.
+// the other dependencies once. It also offers every library as a product, for teams that take the whole family
+// by one URL. Each package under Packages/ keeps its own Package.swift for adopters of one package (released as
+// its own repository by Scripts/release), and `make check-standalone` proves each one builds alone. This file is
+// the source of truth for dependency floors: Scripts/check-versions fails when another manifest drifts from it.
 import PackageDescription
 
 let platforms: [SupportedPlatform] = [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)]
 
 let package = Package(
-    name: "grest-swift-dev",
+    name: "grest-swift",
     platforms: platforms,
+    products: [
+        .library(name: "GrestSchema", targets: ["GrestSchema"]),
+        .library(name: "GrestContext", targets: ["GrestContext"]),
+        .library(name: "GrestHTTP", targets: ["GrestHTTP"]),
+        .library(name: "GrestWebSocketTransport", targets: ["GrestWebSocketTransport"]),
+        .library(name: "WebSocketCompression", targets: ["WebSocketCompression"]),
+        .library(name: "GrestWebSocket", targets: ["GrestWebSocket"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
         .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
@@ -30,7 +40,8 @@ let package = Package(
         .testTarget(
             name: "GrestSchemaTests",
             dependencies: ["GrestSchema", .product(name: "Tagged", package: "swift-tagged")],
-            path: "Packages/Schema/Tests/GrestSchemaTests"
+            path: "Packages/Schema/Tests/GrestSchemaTests",
+            resources: [.copy("Resources/JSONTestSuite")]
         ),
         // Packages/Context
         .target(

@@ -13,7 +13,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 package="$root/Packages/WebSocket"
-autobahn="${AUTOBAHN:-$root/../shared/conformance/autobahn}"
+autobahn="${AUTOBAHN:-$root/Scripts/autobahn}"
 cases="${CASES:-*}"
 export AUTOBAHN_OUT="${AUTOBAHN_OUT:-$package/.build/autobahn-reports}"
 mkdir -p "$AUTOBAHN_OUT"

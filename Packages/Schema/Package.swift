@@ -18,7 +18,8 @@ let package = Package(
         ),
         .testTarget(
             name: "GrestSchemaTests",
-            dependencies: ["GrestSchema", .product(name: "Tagged", package: "swift-tagged")]
+            dependencies: ["GrestSchema", .product(name: "Tagged", package: "swift-tagged")],
+            resources: [.copy("Resources/JSONTestSuite")]
         ),
     ],
     swiftLanguageModes: [.v6]

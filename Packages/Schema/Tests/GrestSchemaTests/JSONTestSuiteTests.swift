@@ -2,8 +2,8 @@ import Foundation
 import GrestSchema
 import Testing
 
-/// JSONTestSuite (318 parsing cases) from `../shared/conformance/json-test-suite`, located by walking up from
-/// this file (or `GREST_JSON_TEST_SUITE`). `y_` must parse, `n_` must fail, `i_` may do either but never crash.
+/// JSONTestSuite (318 parsing cases), vendored under `Resources/JSONTestSuite` (MIT, see its README) and read
+/// through `Bundle.module`. `y_` must parse, `n_` must fail, `i_` may do either but never crash.
 ///
 /// Our choices for the `i_` cases (implementation-defined):
 /// | case family | choice | why |
@@ -14,16 +14,8 @@ import Testing
 /// | UTF-16LE/UTF-8 BOM (`i_string_UTF-16LE_with_BOM`, `i_structure_UTF-8_BOM_empty_object`) | reject | RFC 8259 §8.1: no BOM in networked JSON |
 /// | 500 nested arrays (`i_structure_500_nested_arrays`) | accept | within the default depth limit of 512 |
 @Suite struct JSONTestSuiteTests {
-    static let directory: URL? = {
-        if let path = ProcessInfo.processInfo.environment["GREST_JSON_TEST_SUITE"] { return URL(fileURLWithPath: path) }
-        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        for _ in 0..<8 {
-            let candidate = url.appendingPathComponent("shared/conformance/json-test-suite/test_parsing")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            url.deleteLastPathComponent()
-        }
-        return nil
-    }()
+    static let directory: URL? = Bundle.module.url(forResource: "JSONTestSuite", withExtension: nil)?
+        .appendingPathComponent("test_parsing")
 
     static let cases: [String] = {
         guard let directory else { return [] }
@@ -43,7 +35,7 @@ import Testing
     ]
 
     @Test func suiteIsPresent() {
-        #expect(Self.directory != nil, "JSONTestSuite not found: expected ../shared/conformance/json-test-suite/test_parsing beside the repo")
+        #expect(Self.directory != nil, "JSONTestSuite resources missing from the test bundle (Resources/JSONTestSuite/test_parsing)")
         #expect(Self.cases.count == 318)
     }
 
