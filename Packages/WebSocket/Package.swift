@@ -45,8 +45,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // The typed socket RPC layer over the grest-ts wire protocol (issue #5). For now its transport-independent
-        // core: frame codec, handshake, pending requests, dispatch, reconnect, heartbeat, pool.
+        // The typed socket RPC layer over the grest-ts wire protocol: the value-type protocol core (frame codec,
+        // handshake, pending requests, dispatch, reconnect, heartbeat, pool) and its driver (server, client, peer).
         .target(
             name: "GrestWebSocket",
             dependencies: [

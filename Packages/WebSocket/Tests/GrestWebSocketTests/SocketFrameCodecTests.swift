@@ -7,7 +7,7 @@ import Testing
 struct SocketFrameCodecTests {
     let codec = SocketFrameCodec()
 
-    @Test("research §2 examples decode", arguments: [
+    @Test("the grest-ts wire examples decode", arguments: [
         (#"h:::{"authorization":"Bearer abc"}"#, SocketFrame.Kind.handshake, "", ""),
         ("k:::null", .handshakeAccepted, "", ""),
         ("k:::", .handshakeAccepted, "", ""),

@@ -301,7 +301,7 @@ final class SocketPeer: Sendable {
             Task { try? await transport.ping() }
         case .peerDead:
             metrics?.heartbeatTimeouts.increment()
-            // Destroy, do not close-handshake: a dead peer would never answer (research §5.6).
+            // Destroy, do not close-handshake: a dead peer would never answer the close frame.
             transport.abort()
         case .none:
             break

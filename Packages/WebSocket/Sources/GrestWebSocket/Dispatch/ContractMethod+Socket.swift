@@ -7,7 +7,7 @@ extension ContractMethod {
     }
 
     /// Reads the `s` answering a call of this method: typed success, a listed or system error, else
-    /// SERVER_ERROR "Invalid response" (research §2, "Client-side checks").
+    /// SERVER_ERROR "Invalid response", as grest-ts's client checks a reply against the contract.
     public func decodeSocketReply(_ frame: SocketFrame) -> CallResult<Success> {
         switch frame.data() {
         case .json(let body):

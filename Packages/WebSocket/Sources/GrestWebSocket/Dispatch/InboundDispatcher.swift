@@ -2,7 +2,7 @@ import GrestSchema
 
 /// Decides what happens to each inbound `r` and `m`, as a value; the driver runs the handlers.
 ///
-/// For an `r` the answer is always exactly one `s` (research §5.2): ROUTE_NOT_FOUND for an unknown route,
+/// For an `r` the answer is always exactly one `s` (grest-ts sends none when a handler throws outside its contract layer): ROUTE_NOT_FOUND for an unknown route,
 /// NOT_AUTHORIZED / FORBIDDEN from the permission gate (the socket stays open), SERVER_ERROR for a
 /// declared method without handler or when too many handlers are already running, else the handler's
 /// reply. An `m` never gets an answer; unknown routes and refusals are counted and dropped.
@@ -28,7 +28,7 @@ public struct InboundDispatcher: Sendable {
     }
 
     /// The metric label for a route: itself when the contract knows it, else a fixed `"unknown"` so peer
-    /// input cannot grow label cardinality (research §5.8).
+    /// input cannot grow label cardinality (grest-ts labels with the route the peer sent).
     public func metricLabel(for path: String) -> String {
         methods[path] != nil ? path : "unknown"
     }
@@ -68,7 +68,7 @@ public struct InboundDispatcher: Sendable {
             if !isRequest { unknownMessageCount += 1 }
             return refuse(frame, isRequest, ROUTE_NOT_FOUND(displayMessage: "Route not found"), .unknownRoute(frame.path))
         }
-        // Server-to-client methods are never gated (research §3); the contract refuses permissions on them.
+        // Server-to-client methods are never gated (grest-ts checks permissions on incoming calls only); the contract refuses permissions on them.
         if method.direction == .clientToServer, let refusal = gate.check(method.permission, route: method.route) {
             return refuse(frame, isRequest, refusal, .permissionDenied(route: method.route, type: refusal.type))
         }

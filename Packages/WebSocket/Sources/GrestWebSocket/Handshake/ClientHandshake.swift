@@ -41,7 +41,7 @@ public struct ClientHandshake: Sendable {
         return nil
     }
 
-    /// The socket opened: send the headers built by ``SocketMiddlewareChain/handshakeHeaders(_:)``.
+    /// The socket opened: send the headers built by `TransportMiddlewareChain`.
     public mutating func start(headers: [String: String], now: ContinuousClock.Instant) -> Action {
         guard state == .idle else { return .none }
         state = .awaitingReply(deadline: now + timeout)
@@ -64,7 +64,7 @@ public struct ClientHandshake: Sendable {
         }
     }
 
-    /// The socket closed before `k`: fail now rather than at the deadline (research §5.5).
+    /// The socket closed before `k`: fail now rather than at the deadline (grest-ts waits out its 5 s timeout).
     public mutating func connectionClosed(code: UInt16?, reason: String) -> Action {
         guard case .awaitingReply = state else { return .none }
         state = .failed
@@ -79,7 +79,7 @@ public struct ClientHandshake: Sendable {
     }
 
     /// The `x` payload as a typed error: built-in TYPEs are rebuilt as themselves, others and payloads
-    /// without a TYPE (`{"message":…}`) become SERVER_ERROR (research §2, "Handshake" 5).
+    /// without a TYPE (`{"message":…}`) become SERVER_ERROR, as grest-ts's client maps them.
     static func rejection(from value: JSONValue?) -> ServiceError {
         if let value, let error = ServiceError(json: value) {
             if systemErrorTypes.contains(error.type) { return error }

@@ -10,7 +10,7 @@ import GrestSchema
 /// ```
 ///
 /// Routes are registered *before* `k` goes out, so a request sent right after `k` always finds its
-/// handler (research §5.1: grest-ts sends `k` first and loses early frames).
+/// handler (grest-ts sends `k` first, so frames the client sends right after it can reach no handler).
 public struct ServerHandshake: Sendable {
     public enum State: Sendable, Equatable {
         case awaitingQueryCheck
@@ -25,7 +25,7 @@ public struct ServerHandshake: Sendable {
         case none
         /// Drop a frame that arrived before the connection was established (grest-ts drops these too).
         case dropFrame(SocketFrame.Kind)
-        /// Run the middleware chain (``SocketMiddlewareChain/runServerSide(_:_:)``) on these headers and the
+        /// Run the middleware chain (`TransportMiddlewareChain`) on these headers and the
         /// upgrade's cookie and query, then report ``middlewareFinished(_:)``. The deadline still applies.
         case runMiddleware(headers: [String: String])
         /// Create the connection with this gate and run the user's connection handler so it registers its

@@ -8,7 +8,7 @@ public enum SocketConnectError: Error, Sendable, CustomStringConvertible {
     case invalidQuery
     /// No `k` or `x` arrived in time.
     case handshakeTimeout
-    /// The socket closed during the handshake without an `x` (research §5.5: fail at once, not at the timeout).
+    /// The socket closed during the handshake without an `x` (fail at once, not at the handshake timeout as grest-ts does).
     case closedDuringHandshake(code: UInt16?, reason: String)
     /// The transport could not open the socket.
     case transport(String)

@@ -4,7 +4,8 @@
 /// (§5.5.2), else the app-level `p:::`. Any inbound frame, data or control, proves the peer alive. After
 /// more than `interval + timeout` of silence the peer is dead: the driver should *destroy* the channel,
 /// not close it gracefully, so reconnect is not held up by a close handshake that will never finish
-/// (research §5.6). An inbound `p:::` is always answered with `o:::`, heartbeat or not.
+/// (grest-ts closes gracefully, and on a dead link ws can wait about 30 s for the close handshake). An inbound
+/// `p:::` is always answered with `o:::`, heartbeat or not.
 public struct Heartbeat: Sendable {
     public struct Configuration: Sendable, Equatable {
         public var interval: Duration

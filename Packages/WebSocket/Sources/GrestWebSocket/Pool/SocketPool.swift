@@ -8,7 +8,7 @@ public protocol PoolableConnection: Sendable {
 ///
 /// Concurrent ``getOrCreate(key:open:)`` calls for one key share one open; the last ``detach(_:)``
 /// closes the connection. Generic over the connection so the bookkeeping is testable with a fake.
-/// One pool per owner (a client factory, a test), not a process-wide global (research §5.9).
+/// One pool per owner (a client factory, a test), not a process-wide global as in grest-ts (tests could not isolate it).
 public actor SocketPool<Connection: PoolableConnection> {
     private enum Entry {
         case opening(Task<Connection, any Error>, generation: UInt64)

@@ -2,7 +2,7 @@ import Crypto
 
 /// Identifies a shareable connection: the URL plus the handshake headers (and an optional group), hashed.
 ///
-/// grest-ts keys are `fullUrl + "::" + k=v&…` and so hold bearer tokens in plain text (research §5.9).
+/// grest-ts keys are `fullUrl + "::" + k=v&…` and so hold bearer tokens in plain text.
 /// Here the readable part keeps only `scheme://host:port/path` (user info and query removed) and
 /// everything that identifies the connection (full URL, sorted headers, group) goes through swift-crypto's SHA-256, of
 /// which 128 bits are kept: `ws://chat.example/ws/chat#3f9a…`. The hash is stable across runs and

@@ -1,6 +1,6 @@
 import GrestSchema
 
-/// How a client retries after a drop (grest-ts `GGReconnectConfig`), with jitter added (research §5.10).
+/// How a client retries after a drop (grest-ts `GGReconnectConfig`), with jitter added (grest-ts retries on a fixed schedule, so clients dropped together reconnect together).
 ///
 /// The un-jittered delay for attempt `n` (0-based) is `min(initialDelay · multiplier^n, maxDelay)`.
 /// ``Jitter/equal`` (the default) then picks uniformly in `[d/2, d]`: restarts no longer stampede, and a

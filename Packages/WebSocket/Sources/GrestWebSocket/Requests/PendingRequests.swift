@@ -6,7 +6,7 @@ import GrestSchema
 /// one counter per socket per sending side, starting at 1; an `s` is matched by ID only. Timeouts are
 /// deadlines the driver checks with ``expire(now:)``.
 ///
-/// Differences from grest-ts, on purpose: an `s` for an unknown ID is ignored (research §5.3), the number
+/// Differences from grest-ts, on purpose: an `s` for an unknown ID is ignored (grest-ts throws on it), the number
 /// in flight is bounded (§5.7), and timeout and close both *resolve* the waiter with a SERVER_ERROR (§5.11).
 public struct PendingRequests<Waiter: Sendable>: Sendable {
     struct Entry: Sendable {

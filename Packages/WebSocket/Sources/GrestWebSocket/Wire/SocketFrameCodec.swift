@@ -3,7 +3,7 @@ import GrestSchema
 /// Reads and writes ``SocketFrame``s exactly as grest-ts does, with bounds grest-ts lacks.
 ///
 /// Parsing splits on the first three colons only, so colons inside DATA survive; PATH and ID have no
-/// escaping (research §2). Work is linear in the frame size and bounded by the limits before DATA:
+/// escaping (the grest-ts wire format has none). Work is linear in the frame size and bounded by the limits before DATA:
 /// a 1 MB PATH is rejected after `maxPathLength + 1` bytes have been looked at.
 public struct SocketFrameCodec: Sendable {
     /// Bounds on the parts that carry no escaping.
