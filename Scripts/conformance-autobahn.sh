@@ -78,6 +78,8 @@ client_mode() {
     "$autobahn" summary "$AUTOBAHN_OUT/client" >"$AUTOBAHN_OUT/client-summary.txt"
 }
 
+# Install the suite before the two modes start side by side (a first-use install in each would race).
+"$autobahn" install
 started=$SECONDS
 server_status=0
 client_status=0
