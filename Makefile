@@ -18,8 +18,9 @@ build: bootstrap
 # All tests of every package, compiled in one graph by the root development manifest. Each package's tests run
 # as their own batch: CPU-heavy table tests (schema, formats) would otherwise starve the two cooperative threads
 # that the socket tests' timeouts rely on.
-TEST_TARGETS := GrestSchemaTests GrestContextTests GrestHTTPTests WebSocketCompressionTests GrestWebSocketTransportTests GrestWebSocketTests \
-                ChatExampleTests
+TEST_TARGETS := GrestSchemaTests GrestContextTests GrestHTTPTests WebSocketCompressionTests GrestWebSocketTransportTests GrestWebSocketTests
+# Each new package appends its own test targets on its own line.
+TEST_TARGETS += ChatExampleTests
 
 test: bootstrap
 	$(SWIFT) build --build-tests
