@@ -32,10 +32,15 @@ test: bootstrap
 # Each package alone, as an adopter would depend on it (selective adoption), and the examples package that
 # `make run` builds; then no manifest drifts from the root's dependency floors, and released packages build in
 # consumer packages outside the repository.
+# Schema and Context each get a scratch folder of their own (nothing else built beside them, so an import of a module
+# they do not declare cannot compile). The NIO-based packages share one scratch folder so SwiftNIO and its
+# siblings compile once; the explicit import check fails a target that imports a module it does not declare.
+STANDALONE_SHARED := .build-standalone/shared
 check-standalone: bootstrap check-versions
 	@set -e; for p in $(PACKAGES); do \
-	  echo "== Packages/$$p (standalone)"; \
-	  $(SWIFT) build --package-path Packages/$$p --scratch-path .build-standalone/$$p; \
+	  case $$p in Schema|Context) scratch=.build-standalone/$$p ;; *) scratch=$(STANDALONE_SHARED) ;; esac; \
+	  echo "== Packages/$$p (standalone, $$scratch)"; \
+	  $(SWIFT) build --package-path Packages/$$p --scratch-path $$scratch --explicit-target-dependency-import-check error; \
 	done
 	@echo "== Examples (standalone)"
 	$(SWIFT) build --package-path Examples --scratch-path .build-examples
