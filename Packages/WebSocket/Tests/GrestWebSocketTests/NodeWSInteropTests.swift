@@ -7,7 +7,7 @@ import Testing
 /// grest-ts runs on node `ws`; these tests put node `ws` (the Debian package `Scripts/bootstrap` installs) on the
 /// other end of a typed socket, speaking the wire protocol by hand, with `ws`'s own defaults (its client offers
 /// permessage-deflate, its server declines it) — the closest stand-in for a grest-ts peer on this machine.
-@Suite("Typed sockets against node ws peers")
+@Suite("Typed sockets against node ws peers", .timeLimit(.minutes(2)))
 struct NodeWSInteropTests {
     static let nodeWS = Peers.nodeWS
 
