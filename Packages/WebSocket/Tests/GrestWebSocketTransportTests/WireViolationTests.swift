@@ -32,7 +32,7 @@ struct WireViolationTests {
             let kosme = Self.kosme
             let frames: [RawWebSocketClient.Frame] = [
                 .text(Array(kosme[0..<1]), fin: false), .continuation(Array(kosme[1..<3]), fin: false),
-                .continuation(Array(kosme[3..<10]), fin: false), .continuation(Array(kosme[10...])), .close,
+                .continuation(Array(kosme[3..<10]), fin: false), .continuation(Array(kosme[10...])), .awaitReplies(1), .close,
             ]
             let lines = try await RawWebSocketClient.exchange(port: port, frames: frames)
             let hex = kosme.map { String($0, radix: 16) }.joined()
@@ -43,7 +43,7 @@ struct WireViolationTests {
     @Test("a frame larger than maxFrameSize closes with 1009; one at the limit is echoed")
     func frameTooBig() async throws {
         try await withEchoServer(deflate: false, configure: { $0.maxFrameSize = 1024 }) { port in
-            let atLimit = try await RawWebSocketClient.exchange(port: port, frames: [.binary([UInt8](repeating: 1, count: 1024)), .close])
+            let atLimit = try await RawWebSocketClient.exchange(port: port, frames: [.binary([UInt8](repeating: 1, count: 1024)), .awaitReplies(1), .close])
             #expect(atLimit.first?.hasPrefix("data 2 0101") == true && atLimit.last == "close 1000", "\(atLimit)")
             let over = try await RawWebSocketClient.exchange(port: port, frames: [.binary([UInt8](repeating: 1, count: 1025))])
             #expect(over == ["close 1009"])
@@ -69,7 +69,7 @@ struct WireViolationTests {
             await #expect(throws: WebSocketClientError.upgradeRejected) {
                 _ = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/", headers: ["Sec-WebSocket-Version": "8"])
             }
-            let lines = try await RawWebSocketClient.exchange(port: port, frames: [.text([0x6F, 0x6B]), .close])
+            let lines = try await RawWebSocketClient.exchange(port: port, frames: [.text([0x6F, 0x6B]), .awaitReplies(1), .close])
             #expect(lines == ["data 1 6f6b", "close 1000"])
         }
     }

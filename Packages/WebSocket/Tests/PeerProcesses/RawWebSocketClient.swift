@@ -23,9 +23,13 @@ public enum RawWebSocketClient {
         public static func binary(_ payload: [UInt8]) -> Frame { Frame(opcode: 0x2, payload: payload) }
         /// A close frame with code 1000.
         public static let close = Frame(opcode: 0x8, payload: [0x03, 0xE8])
+        /// Not a frame: waits until `count` data frames came back before sending what follows (a close sent right
+        /// behind a message would race the server's echo of it).
+        public static func awaitReplies(_ count: Int) -> Frame { Frame(fin: true, opcode: 0xFF, payload: [UInt8(count)]) }
 
         var argument: String {
-            "\(self.fin ? 1 : 0):\(self.opcode):" + self.payload.map { byte in
+            if self.opcode == 0xFF { return "wait:\(self.payload[0])" }
+            return "\(self.fin ? 1 : 0):\(self.opcode):" + self.payload.map { byte in
                 let hex = String(byte, radix: 16)
                 return hex.count == 1 ? "0" + hex : hex
             }.joined()
@@ -103,30 +107,40 @@ public enum RawWebSocketClient {
             if mode == "plain" or status != "101":
                 print("status", status, flush=True)
                 return
+            def read_frames(limit):
+                # Prints frames until `limit` data frames (None: no limit); False once the connection is over.
+                seen = 0
+                while limit is None or seen < limit:
+                    header = recv_exact(s, 2, buf)
+                    if header is None:
+                        print("eof", flush=True)
+                        return False
+                    opcode, n = header[0] & 0x0F, header[1] & 0x7F
+                    if n == 126:
+                        n = struct.unpack(">H", recv_exact(s, 2, buf))[0]
+                    elif n == 127:
+                        n = struct.unpack(">Q", recv_exact(s, 8, buf))[0]
+                    payload = recv_exact(s, n, buf)
+                    if payload is None:
+                        print("eof", flush=True)
+                        return False
+                    if opcode == 8:
+                        print("close", struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else 1005, flush=True)
+                        return False
+                    print("data", opcode, payload.hex(), flush=True)
+                    seen += 1
+                return True
             for spec in sys.argv[4:]:
+                if spec.startswith("wait:"):
+                    if not read_frames(int(spec[5:])):
+                        return
+                    continue
                 fin, opcode, payload = spec.split(":")
                 try:
                     s.sendall(frame(fin == "1", int(opcode), bytes.fromhex(payload)))
                 except (BrokenPipeError, ConnectionResetError):
                     break
-            while True:
-                header = recv_exact(s, 2, buf)
-                if header is None:
-                    print("eof", flush=True)
-                    return
-                opcode, n = header[0] & 0x0F, header[1] & 0x7F
-                if n == 126:
-                    n = struct.unpack(">H", recv_exact(s, 2, buf))[0]
-                elif n == 127:
-                    n = struct.unpack(">Q", recv_exact(s, 8, buf))[0]
-                payload = recv_exact(s, n, buf)
-                if payload is None:
-                    print("eof", flush=True)
-                    return
-                if opcode == 8:
-                    print("close", struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else 1005, flush=True)
-                    return
-                print("data", opcode, payload.hex(), flush=True)
+            read_frames(None)
 
         main()
         """#
