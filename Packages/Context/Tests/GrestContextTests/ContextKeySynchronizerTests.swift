@@ -29,14 +29,19 @@ private final class Flag: Sendable {
 
 private struct RefreshFailed: Error, Equatable {}
 
-@Suite("ContextKeySynchronizer")
+@Suite("ContextKeySynchronizer", .timeLimit(.minutes(2)))
 struct ContextKeySynchronizerTests {
     let keyA = ContextKey<String>("sync-test:a")
     let keyB = ContextKey<String>("sync-test:b")
 
     @Test("with no controller, waitFor returns at once")
     func noController() async throws {
-        try await ContextKeySynchronizer().waitFor(keyA)
+        let sync = ContextKeySynchronizer()
+        // A controller for another key does not make keyA wait either.
+        await sync.provide(keyB, isStale: { true }, recover: { try await Task.sleep(for: .seconds(60)) })
+        let elapsed = try await ContinuousClock().measure { try await sync.waitFor(keyA) }
+        // "At once": far below the 60 s a wrongly awaited recover would take, with room for a loaded machine.
+        #expect(elapsed < .seconds(5), "waitFor without a controller took \(elapsed)")
     }
 
     @Test("when not stale, recover is never called")

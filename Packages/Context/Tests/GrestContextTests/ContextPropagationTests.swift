@@ -1,7 +1,7 @@
 import GrestContext
 import Testing
 
-@Suite("Context propagation")
+@Suite("Context propagation", .timeLimit(.minutes(2)))
 struct ContextPropagationTests {
     let requestID = ContextKey<String>("propagation-test:requestId")
 

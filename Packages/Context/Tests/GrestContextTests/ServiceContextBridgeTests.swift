@@ -49,7 +49,7 @@ private struct SinkLogHandler: LogHandler {
     }
 }
 
-@Suite("ServiceContext and swift-log bridge")
+@Suite("ServiceContext and swift-log bridge", .timeLimit(.minutes(2)))
 struct ServiceContextBridgeTests {
     @Test("exported keys render by label; a child overrides its parent")
     func exportedValues() throws {

@@ -2,7 +2,7 @@ import GrestHTTP
 import GrestSchema
 import Testing
 
-@Suite("CORS")
+@Suite("CORS", .timeLimit(.minutes(2)))
 struct CORSTests {
     let schema = SecureApi.http.use(
         BearerAuth(getToken: { nil }, verify: { _ in nil }), ExposesDisposition())

@@ -25,7 +25,7 @@ struct CountingHeader: TransportMiddleware {
 }
 final class CountingBox: Sendable { let middleware = CountingHeader() }
 
-@Suite("Typed client")
+@Suite("Typed client", .timeLimit(.minutes(2)))
 struct ClientTests {
     func serve(configure: (inout HTTPServerConfiguration) -> Void = { _ in }, _ body: (Int) async throws -> Void) async throws {
         try await withServer(configure: configure, register: { server in
@@ -91,6 +91,8 @@ struct ClientTests {
             let started = ContinuousClock.now
             let result = await client.result(ItemsApi.slow, Delay(ms: 20_000))
             #expect(result.failed(with: SERVER_ERROR))
+            // It was the timeout, not another SERVER_ERROR (a refused connection or a handler failure).
+            #expect(result.error?.displayMessage == "Request timed out", "\(result)")
             // Far below the handler's 20 s, with room for a starved CI machine.
             #expect(ContinuousClock.now - started < .seconds(15))
             // The timed-out call leaves nothing behind: a call without the tight timeout goes through.

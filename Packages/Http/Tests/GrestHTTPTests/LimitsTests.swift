@@ -3,7 +3,7 @@ import GrestSchema
 import NIOCore
 import Testing
 
-@Suite("Limits and bad input")
+@Suite("Limits and bad input", .timeLimit(.minutes(2)))
 struct LimitsTests {
     func serve(configure: (inout HTTPServerConfiguration) -> Void = { _ in }, _ body: (Int) async throws -> Void) async throws {
         try await withServer(configure: configure, register: { $0.register(ItemsApi.http, ItemsApi.implement) }) { _, port in try await body(port) }

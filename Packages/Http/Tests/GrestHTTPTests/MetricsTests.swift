@@ -2,7 +2,7 @@ import GrestHTTP
 import MetricsTestKit
 import Testing
 
-@Suite("Metrics")
+@Suite("Metrics", .timeLimit(.minutes(2)))
 struct MetricsTests {
     @Test func countsRequestsWithBoundedLabels() async throws {
         let metrics = TestMetrics()

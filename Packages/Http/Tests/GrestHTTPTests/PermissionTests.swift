@@ -2,7 +2,7 @@ import GrestHTTP
 import GrestSchema
 import Testing
 
-@Suite("Permission gate and strict mode")
+@Suite("Permission gate and strict mode", .timeLimit(.minutes(2)))
 struct PermissionTests {
     func serve(calls: CallCounter? = nil, _ body: (Int) async throws -> Void) async throws {
         try await withServer(register: { server in

@@ -34,7 +34,7 @@ func echoRoute(maxFrameSize: Int = 1 << 14, accept: Bool = true, tag: String = "
         })
 }
 
-@Suite("Upgrade dispatcher")
+@Suite("Upgrade dispatcher", .timeLimit(.minutes(2)))
 struct UpgradeTests {
     static func handshake(_ path: String) -> String {
         "GET \(path) HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -122,7 +122,18 @@ struct UpgradeTests {
             let observed6 = try await connection.read(count: 7)
             #expect(observed6 == [0x81, 5] + Array("short".utf8))
             try await connection.send(Self.maskedFrame(String(repeating: "z", count: 100)))
+            // A close frame with 1009 (message too big), then the connection ends.
+            let close = try await connection.read(count: 4)
+            #expect(close == [0x88, 2, 0x03, 0xF1], "expected close 1009, got \(close)")
             #expect(await connection.waitForClose())
+        }
+    }
+
+    @Test func plainHTTPToAnUpgradePathIs404() async throws {
+        try await serve { port in
+            // No Upgrade header: an upgrade path is not an HTTP route (documented in Packages/Http/README.md).
+            let observed = try await rawRequest(port, "GET /ws/echo HTTP/1.1\r\nHost: x\r\n\r\n").status
+            #expect(observed == 404)
         }
     }
 

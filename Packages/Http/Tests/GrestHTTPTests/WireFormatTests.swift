@@ -2,7 +2,7 @@ import GrestHTTP
 import GrestSchema
 import Testing
 
-@Suite("Wire format and input mapping")
+@Suite("Wire format and input mapping", .timeLimit(.minutes(2)))
 struct WireFormatTests {
     func serve(_ body: (Int) async throws -> Void) async throws {
         try await withServer(register: { $0.register(ItemsApi.http, ItemsApi.implement) }) { _, port in try await body(port) }
@@ -236,11 +236,19 @@ struct WireFormatTests {
             // the close at the end of input must wait for them to leave it rather than cut off their tail.
             let backedUp = try await RawConnection.connect(port: port, reading: false)
             let count = 60
-            let body = #"{"id":"big","name":"\#(String(repeating: "n", count: 200_000))","qty":1}"#
+            let body = #"{"id":"backlog","name":"\#(String(repeating: "n", count: 200_000))","qty":1}"#
             let request = "POST /api/items/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let handledBefore = backlogCreates.withLock { $0 }
             try await backedUp.send(String(repeating: request, count: count))
             try await backedUp.shutdownOutput()
-            try await Task.sleep(for: .milliseconds(300))
+            // Every request handled while the client reads nothing: the replies are now backed up (bounded wait).
+            var handled = 0
+            for _ in 0..<3000 {
+                handled = backlogCreates.withLock { $0 } - handledBefore
+                if handled >= count { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(handled == count, "the server handled \(handled) of \(count) requests before the client read")
             try await backedUp.startReading()
             #expect(await backedUp.waitForClose(timeout: .seconds(30)))
             var replies = 0

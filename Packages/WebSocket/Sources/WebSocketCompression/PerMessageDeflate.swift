@@ -166,7 +166,8 @@ final class PerMessageDeflateCodec: WebSocketMessageCodec {
         }
     }
 
-    private let settings: Settings
+    // Internal, not private: the tests read the negotiated settings back from both ends of a real connection.
+    let settings: Settings
     private let deflater: ZlibDeflater
     // Inflating with the largest window accepts any peer window (RFC 7692 §7.1.2: LZ77 distances never exceed
     // the sender's window), so the inflater does not depend on negotiated window bits.

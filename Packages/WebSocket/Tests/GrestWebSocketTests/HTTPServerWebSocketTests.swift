@@ -2,11 +2,12 @@ import GrestHTTP
 import GrestWebSocket
 import GrestWebSocketTransport
 import NIOCore
+import PeerProcesses
 import Testing
 import WebSocketCompression
 
 /// The transport served through GrestHTTP's upgrade dispatcher, over real sockets, with our client.
-@Suite("WebSocket on a GrestHTTP server")
+@Suite("WebSocket on a GrestHTTP server", .timeLimit(.minutes(2)))
 struct HTTPServerWebSocketTests {
     static func configuration(deflate: Bool) -> WebSocketConfiguration {
         var configuration = WebSocketConfiguration()
@@ -23,8 +24,11 @@ struct HTTPServerWebSocketTests {
             }
         }
         try await server.start()
-        defer { Task { await server.shutdown() } }
-        let port = try #require(server.port)
+        let port: Int
+        do { port = try #require(server.port) } catch {
+            await server.shutdown()
+            throw error
+        }
 
         let client = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/echo", configuration: Self.configuration(deflate: deflate))
         #expect(client.info.extensions.isEmpty == !deflate)
@@ -35,26 +39,31 @@ struct HTTPServerWebSocketTests {
         #expect(await iterator.next() == .text(text))
         #expect(await iterator.next() == .binary(ByteBuffer(bytes: [0, 1, 2, 255])))
         _ = try await client.close()
+        await server.shutdown()
     }
 
-    @Test func unknownPathsAndRefusalsAreNotUpgraded() async throws {
-        let server = HTTPServer()
-        try server.registerWebSocket(path: "/ws/private", shouldAccept: { $0.headers["authorization"].first == "Bearer ok" }) { connection in
-            for await _ in connection.inbound {}
+    /// Refusals are specific: the typed client reports `upgradeRejected`, and the raw status on the wire is the
+    /// documented one (Packages/WebSocket/README.md, "Serving WebSockets from GrestHTTP").
+    @Test func unknownPathsRefusalsAndPlainHTTPGetTheirStatus() async throws {
+        try await withServer({ server in
+            try server.registerWebSocket(path: "/ws/private", shouldAccept: { $0.headers["authorization"].first == "Bearer ok" }) { connection in
+                for await _ in connection.inbound {}
+            }
+        }) { port in
+            await #expect(throws: WebSocketClientError.upgradeRejected) { _ = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/nowhere") }
+            await #expect(throws: WebSocketClientError.upgradeRejected) { _ = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/private") }
+            #expect(try await RawWebSocketClient.exchange(port: port, path: "/ws/nowhere", frames: []) == ["status 404"])
+            #expect(try await RawWebSocketClient.exchange(port: port, path: "/ws/private", frames: []) == ["status 403"])
+            // A plain GET (no upgrade headers) to a WebSocket path is not a route: 404.
+            #expect(try await RawWebSocketClient.plainGET(port: port, path: "/ws/private") == ["status 404"])
+            let accepted = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/private", headers: ["authorization": "Bearer ok"])
+            #expect(try await accepted.close().code == .normalClosure)
         }
-        try await server.start()
-        defer { Task { await server.shutdown() } }
-        let port = try #require(server.port)
-
-        await #expect(throws: (any Error).self) { _ = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/nowhere") }
-        await #expect(throws: (any Error).self) { _ = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/private") }
-        let accepted = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/private", headers: ["authorization": "Bearer ok"])
-        _ = try await accepted.close()
     }
 
     @Test func duplicatePathsFailAtRegistration() throws {
         let server = HTTPServer()
         try server.registerWebSocket(path: "/ws/a") { _ in }
-        #expect(throws: (any Error).self) { try server.registerWebSocket(path: "/ws/a") { _ in } }
+        #expect(throws: HTTPServerError.duplicateUpgradePath("/ws/a")) { try server.registerWebSocket(path: "/ws/a") { _ in } }
     }
 }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import GrestWebSocket
 
-@Suite("Heartbeat")
+@Suite("Heartbeat", .timeLimit(.minutes(2)))
 struct HeartbeatTests {
     let config = Heartbeat.Configuration(interval: .seconds(20), timeout: .seconds(10))
 

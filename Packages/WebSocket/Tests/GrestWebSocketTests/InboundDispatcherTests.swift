@@ -3,7 +3,7 @@ import Testing
 
 @testable import GrestWebSocket
 
-@Suite("Inbound dispatch")
+@Suite("Inbound dispatch", .timeLimit(.minutes(2)))
 struct InboundDispatcherTests {
     func serverDispatcher(scopes: Set<String>? = ["chat:read", "chat:write"], maxConcurrent: Int = 256) throws -> InboundDispatcher {
         var table = SocketHandlerTable(contract: ChatApi.contract, receiving: .clientToServer)

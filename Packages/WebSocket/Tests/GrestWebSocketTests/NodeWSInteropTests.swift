@@ -7,11 +7,12 @@ import Testing
 /// grest-ts runs on node `ws`; these tests put node `ws` (the Debian package `Scripts/bootstrap` installs) on the
 /// other end of a typed socket, speaking the wire protocol by hand, with `ws`'s own defaults (its client offers
 /// permessage-deflate, its server declines it) — the closest stand-in for a grest-ts peer on this machine.
-@Suite("Typed sockets against node ws peers")
+@Suite("Typed sockets against node ws peers", .timeLimit(.minutes(2)))
 struct NodeWSInteropTests {
     static let nodeWS = Peers.nodeWS
 
-    @Test(.enabled("needs Debian node-ws") { await Peers.hasNodeWS }) func nodeClientDrivesTheTypedServer() async throws {
+    @Test(.enabled("needs Debian node-ws; required under CI=true") { await Peers.runsNodeWS }) func nodeClientDrivesTheTypedServer() async throws {
+        try await Peers.requireNodeWS()
         let marked = Inbox<String>()
         try await withServer({ server in
             try server.register(PublicChat) { socket in
@@ -54,7 +55,8 @@ struct NodeWSInteropTests {
         }
     }
 
-    @Test(.enabled("needs Debian node-ws") { await Peers.hasNodeWS }) func typedClientAgainstANodeServer() async throws {
+    @Test(.enabled("needs Debian node-ws; required under CI=true") { await Peers.runsNodeWS }) func typedClientAgainstANodeServer() async throws {
+        try await Peers.requireNodeWS()
         // A grest-ts-style server on node ws (no deflate, ws's server default): `h` → `k`, answers `r`, pushes `m`.
         let script = """
             const WebSocket = require('\(Self.nodeWS)');

@@ -3,7 +3,7 @@ import Testing
 
 @testable import GrestWebSocket
 
-@Suite("Pending requests")
+@Suite("Pending requests", .timeLimit(.minutes(2)))
 struct PendingRequestsTests {
     func sendID<W>(_ action: PendingRequests<W>.StartAction) -> UInt64? {
         if case .send(let id) = action { return id }

@@ -21,7 +21,7 @@ struct SplitMix: RandomNumberGenerator, Sendable {
     }
 }
 
-@Suite("Reconnect")
+@Suite("Reconnect", .timeLimit(.minutes(2)))
 struct ReconnectTests {
     @Test func nominalDelaysGrowAndCap() {
         let policy = ReconnectPolicy(jitter: .none)

@@ -3,7 +3,7 @@ import Testing
 
 @testable import GrestWebSocket
 
-@Suite("Server handshake")
+@Suite("Server handshake", .timeLimit(.minutes(2)))
 struct ServerHandshakeTests {
     @Test func happyPathRegistersRoutesBeforeK() throws {
         var machine = ServerHandshake(connectPermission: nil)
@@ -113,7 +113,7 @@ struct ServerHandshakeTests {
     }
 }
 
-@Suite("Client handshake")
+@Suite("Client handshake", .timeLimit(.minutes(2)))
 struct ClientHandshakeTests {
     @Test func sendsHeadersAndEstablishesOnK() throws {
         var machine = ClientHandshake()

@@ -7,7 +7,7 @@ import MetricsTestKit
 import NIOCore
 import Testing
 
-@Suite("Socket pool, metrics, direct start, scripted server")
+@Suite("Socket pool, metrics, direct start, scripted server", .timeLimit(.minutes(2)))
 struct SocketPoolAndMetricsTests {
     @Test func pooledClientsShareOneSocket() async throws {
         let connections = Inbox<Int>()

@@ -43,7 +43,7 @@ final class Opener: Sendable {
     }
 }
 
-@Suite("Socket pool")
+@Suite("Socket pool", .timeLimit(.minutes(2)))
 struct SocketPoolTests {
     @Test func keyDigestIsSHA256OfTheLengthPrefixedMaterial() {
         // "3:url0:" + "6:header5:value" → a fixed, documented digest prefix: keys are stable across runs.

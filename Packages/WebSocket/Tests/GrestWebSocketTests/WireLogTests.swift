@@ -24,7 +24,7 @@ final class CapturedLogs: Sendable {
     var logger: Logger { Logger(label: "test") { _ in Handler(sink: self) } }
 }
 
-@Suite("Wire log")
+@Suite("Wire log", .timeLimit(.minutes(2)))
 struct WireLogTests {
     @Test(arguments: [SocketWireLog.off, .nonOK, .all])
     func logsFramesByMode(mode: SocketWireLog) async throws {

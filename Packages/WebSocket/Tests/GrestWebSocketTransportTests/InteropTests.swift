@@ -29,8 +29,9 @@ struct InteropTests {
         return connection.info.extensions.map(\.name)
     }
 
-    @Test("python websockets client → our server", .enabled("needs `pip install websockets`") { await Peers.hasPythonWebsockets }, arguments: [false, true])
+    @Test("python websockets client → our server", .enabled("needs `pip install websockets`; required under CI=true") { await Peers.runsPythonWebsockets }, arguments: [false, true])
     func pythonClient(deflate: Bool) async throws {
+        try await Peers.requirePythonWebsockets()
         try await withEchoServer(deflate: deflate) { port in
             let output = try await Peers.run("python3", ["-c", Peers.pythonClient, "ws://127.0.0.1:\(port)/py", deflate ? "deflate" : "none"])
             #expect(output.status == 0, "\(output.stderr)")
@@ -38,16 +39,18 @@ struct InteropTests {
         }
     }
 
-    @Test("our client → python websockets server", .enabled("needs `pip install websockets`") { await Peers.hasPythonWebsockets }, arguments: [false, true])
+    @Test("our client → python websockets server", .enabled("needs `pip install websockets`; required under CI=true") { await Peers.runsPythonWebsockets }, arguments: [false, true])
     func pythonServer(deflate: Bool) async throws {
+        try await Peers.requirePythonWebsockets()
         try await Peers.withServer("python3", ["-c", Peers.pythonServer, deflate ? "deflate" : "none"]) { port in
             let extensions = try await Self.exchange(with: "ws://127.0.0.1:\(port)/", deflate: deflate)
             #expect(extensions == (deflate ? ["permessage-deflate"] : []))
         }
     }
 
-    @Test("node ws client → our server", .enabled("needs Debian node-ws") { await Peers.hasNodeWS }, arguments: [false, true])
+    @Test("node ws client → our server", .enabled("needs Debian node-ws; required under CI=true") { await Peers.runsNodeWS }, arguments: [false, true])
     func nodeClient(deflate: Bool) async throws {
+        try await Peers.requireNodeWS()
         try await withEchoServer(deflate: deflate) { port in
             let output = try await Peers.run("node", ["-e", Peers.nodeClient, "ws://127.0.0.1:\(port)/node", deflate ? "deflate" : "none"])
             #expect(output.status == 0, "\(output.stderr)")
@@ -55,8 +58,9 @@ struct InteropTests {
         }
     }
 
-    @Test("our client → node ws server", .enabled("needs Debian node-ws") { await Peers.hasNodeWS }, arguments: [false, true])
+    @Test("our client → node ws server", .enabled("needs Debian node-ws; required under CI=true") { await Peers.runsNodeWS }, arguments: [false, true])
     func nodeServer(deflate: Bool) async throws {
+        try await Peers.requireNodeWS()
         try await Peers.withServer("node", ["-e", Peers.nodeServer, deflate ? "deflate" : "none"]) { port in
             let extensions = try await Self.exchange(with: "ws://127.0.0.1:\(port)/", deflate: deflate)
             #expect(extensions == (deflate ? ["permessage-deflate"] : []))

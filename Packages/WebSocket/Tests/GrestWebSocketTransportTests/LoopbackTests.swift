@@ -81,7 +81,7 @@ struct LoopbackTests {
         }
     }
 
-    @Test("plain HTTP requests and broken upgrades are refused")
+    @Test("a broken upgrade is refused with 426 and the server keeps serving")
     func refused() async throws {
         try await withEchoServer(deflate: false) { port in
             await #expect(throws: WebSocketClientError.upgradeRejected) {

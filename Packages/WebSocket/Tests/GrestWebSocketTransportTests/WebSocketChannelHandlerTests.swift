@@ -7,7 +7,7 @@ import WebSocketCompression
 @testable import GrestWebSocketTransport
 
 /// Bad input against the server-side handler, byte by byte through NIO's real frame decoder.
-@Suite("WebSocketChannelHandler bad input")
+@Suite("WebSocketChannelHandler bad input", .timeLimit(.minutes(2)))
 struct WebSocketChannelHandlerTests {
     struct Harness {
         let channel: EmbeddedChannel

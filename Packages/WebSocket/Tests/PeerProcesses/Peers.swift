@@ -10,8 +10,32 @@ import Subprocess
 /// test holds 10 000 sockets — and crashed the test process with SIGSEGV in `memmove`. swift-subprocess closes the
 /// child's descriptors with `close_range` / `posix_spawn_file_actions_addclosefrom_np` instead.
 ///
-/// Tests that need a peer are skipped (not failed) when it is not installed; `Scripts/bootstrap` installs both.
+/// Tests that need a peer are skipped when it is not installed, except under `CI=true`: there they run and fail
+/// with ``PeerError/missing(_:)`` (`Scripts/bootstrap` installs both peers, so a missing one is a broken machine).
 public enum Peers {
+    /// Whether the tests run in CI (`CI=true`), where a missing peer fails instead of skipping.
+    public static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+    /// Condition for `.enabled`: python `websockets` is installed, or the run is CI (where its absence must fail).
+    public static var runsPythonWebsockets: Bool {
+        get async { await self.hasPythonWebsockets || self.isCI }
+    }
+
+    /// Condition for `.enabled`: node `ws` is installed, or the run is CI (where its absence must fail).
+    public static var runsNodeWS: Bool {
+        get async { await self.hasNodeWS || self.isCI }
+    }
+
+    /// Fails the calling test when python `websockets` is missing (reached only under `CI=true`).
+    public static func requirePythonWebsockets() async throws {
+        guard await self.hasPythonWebsockets else { throw PeerError.missing("python3 with `websockets` (Scripts/bootstrap installs it)") }
+    }
+
+    /// Fails the calling test when node `ws` is missing (reached only under `CI=true`).
+    public static func requireNodeWS() async throws {
+        guard await self.hasNodeWS else { throw PeerError.missing("node with Debian node-ws (Scripts/bootstrap installs it)") }
+    }
+
     public static let nodeWS = "/usr/share/nodejs/ws"
 
     /// Whether python 3 can import `websockets` (worked out once per test process).
@@ -88,6 +112,8 @@ public enum Peers {
     public enum PeerError: Error {
         /// The peer's first line was not a number (or it exited without printing one).
         case noPort(String)
+        /// A peer the test needs is not installed.
+        case missing(String)
     }
 }
 

@@ -82,18 +82,26 @@ struct PerMessageDeflateNegotiationTests {
     }
 
     @Test(
-        "client accepts valid responses",
+        "client accepts valid responses and runs with what they agreed",
         arguments: [
-            "permessage-deflate",
-            "permessage-deflate; server_no_context_takeover",
-            "permessage-deflate; client_no_context_takeover",
-            "permessage-deflate; server_max_window_bits=8",
-            "permessage-deflate; client_max_window_bits=8",
-            "permessage-deflate; client_max_window_bits=15; server_max_window_bits=15",
-        ]
+            // response, then the client codec's (send window bits, send no-context-takeover, receive no-context-takeover)
+            ("permessage-deflate", 15, false, false),
+            ("permessage-deflate; server_no_context_takeover", 15, false, true),
+            ("permessage-deflate; client_no_context_takeover", 15, true, false),
+            ("permessage-deflate; server_max_window_bits=8", 15, false, false),
+            ("permessage-deflate; client_max_window_bits=8", 9, false, false),  // zlib's smallest raw window is 9
+            ("permessage-deflate; client_max_window_bits=12", 12, false, false),
+            ("permessage-deflate; client_max_window_bits=15; server_max_window_bits=15", 15, false, false),
+        ] as [(String, Int32, Bool, Bool)]
     )
-    func clientAccepts(response: String) throws {
-        _ = try PerMessageDeflate().negotiateAsClient(response: self.offers(response)[0])
+    func clientAccepts(response: String, sendWindowBits: Int32, sendNoContextTakeover: Bool, receiveNoContextTakeover: Bool) throws {
+        let negotiated = try PerMessageDeflate().negotiateAsClient(response: self.offers(response)[0])
+        // The agreed header carries the response's parameters (in the canonical order).
+        #expect(Set(negotiated.response.description.split(separator: "; ")) == Set(response.split(separator: "; ")))
+        let codec = try #require(negotiated.makeCodec(false) as? PerMessageDeflateCodec)
+        #expect(codec.settings.sendWindowBits == sendWindowBits)
+        #expect(codec.settings.sendNoContextTakeover == sendNoContextTakeover)
+        #expect(codec.settings.receiveNoContextTakeover == receiveNoContextTakeover)
     }
 
     @Test(
@@ -106,16 +114,16 @@ struct PerMessageDeflateNegotiationTests {
         ]
     )
     func clientRejects(response: String) {
-        #expect(throws: (any Error).self) { try PerMessageDeflate().negotiateAsClient(response: self.offers(response)[0]) }
+        #expect(throws: PerMessageDeflateParameters.Invalid.self) { try PerMessageDeflate().negotiateAsClient(response: self.offers(response)[0]) }
     }
 
     @Test("client rejects a larger server window than requested and a missing server_no_context_takeover")
     func clientRejectsUnrequested() {
         let deflate = PerMessageDeflate(serverMaxWindowBits: 10, serverNoContextTakeover: true)
-        #expect(throws: (any Error).self) {
+        #expect(throws: PerMessageDeflateParameters.Invalid.invalidValue("server_max_window_bits")) {
             try deflate.negotiateAsClient(response: self.offers("permessage-deflate; server_no_context_takeover; server_max_window_bits=12")[0])
         }
-        #expect(throws: (any Error).self) {
+        #expect(throws: PerMessageDeflateParameters.Invalid.invalidValue("server_no_context_takeover")) {
             try deflate.negotiateAsClient(response: self.offers("permessage-deflate; server_max_window_bits=10")[0])
         }
     }

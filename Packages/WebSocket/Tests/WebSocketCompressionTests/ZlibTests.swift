@@ -42,16 +42,38 @@ struct ZlibTests {
         }
     }
 
-    @Test("a zip bomb stops one byte past the limit")
+    /// Whether `body` fails with ``ZlibInflater/Failure/limitExceeded`` (not another failure, not success).
+    static func exceedsLimit(_ body: () throws -> Void) -> Bool {
+        do {
+            try body()
+            return false
+        } catch ZlibInflater.Failure.limitExceeded {
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    @Test("a zip bomb is cut off at the limit: exactly `limit` bytes inflate, one byte more is limitExceeded")
     func zipBomb() throws {
         let deflater = ZlibDeflater(level: 9, windowBits: 15, memoryLevel: 9)
         let zeros = ByteBuffer(repeating: 0, count: 64 << 20)
         var bomb = try deflater.compress(zeros, allocator: self.allocator)
         bomb.moveWriterIndex(to: bomb.writerIndex - 4)
         #expect(bomb.readableBytes < 128 << 10)
-        let inflater = ZlibInflater()
-        #expect(throws: ZlibInflater.Failure.self) {
-            _ = try inflater.inflate(bomb, appendTail: true, limit: 1 << 20, allocator: self.allocator)
+        #expect(Self.exceedsLimit { _ = try ZlibInflater().inflate(bomb, appendTail: true, limit: 1 << 20, allocator: self.allocator) })
+        // The boundary itself: a message of exactly `limit` bytes passes, `limit + 1` does not.
+        let limit = 1 << 16
+        for (size, fits) in [(limit, true), (limit + 1, false)] {
+            var compressed = try ZlibDeflater(level: 6, windowBits: 15, memoryLevel: 8).compress(
+                ByteBuffer(repeating: 7, count: size), allocator: self.allocator)
+            compressed.moveWriterIndex(to: compressed.writerIndex - 4)
+            let inflater = ZlibInflater()
+            if fits {
+                #expect(try inflater.inflate(compressed, appendTail: true, limit: limit, allocator: self.allocator).readableBytes == limit)
+            } else {
+                #expect(Self.exceedsLimit { _ = try inflater.inflate(compressed, appendTail: true, limit: limit, allocator: self.allocator) })
+            }
         }
     }
 

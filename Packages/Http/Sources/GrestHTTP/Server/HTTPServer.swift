@@ -228,6 +228,22 @@ public final class HTTPServer: Sendable {
         stopped.succeed()
     }
 
+    /// A server dropped while running (never shut down) stops listening, closes its connections and completes the
+    /// promise ``shutdown()`` would have: an unfulfilled promise would otherwise crash the process when freed.
+    deinit {
+        let leftover: (channel: (any Channel)?, core: ServerCore?, stopped: EventLoopPromise<Void>)? = state.withLock { state in
+            switch state.phase {
+            case .running(let channel, let core, let stopped): (channel, core, stopped)
+            case .stopping(let stopped): (nil, nil, stopped)
+            default: nil
+            }
+        }
+        guard let leftover else { return }
+        leftover.channel?.close(promise: nil)
+        leftover.core?.connections.closeAll()
+        leftover.stopped.succeed()
+    }
+
     /// Waits until a started server has shut down (returns at once if it never started).
     func waitUntilStopped() async {
         let stopped: EventLoopPromise<Void>? = state.withLock { state in

@@ -2,6 +2,10 @@ import GrestContext
 import GrestHTTP
 import GrestSchema
 import NIOHTTP1
+import Synchronization
+
+/// How many `create` calls with id "backlog" the server handled: the backlog test waits on it instead of sleeping.
+let backlogCreates = Mutex(0)
 
 struct ItemID: Sendable { var id: String }
 struct Item: Sendable, Equatable { var id: String; var name: String; var qty: Int }
@@ -54,7 +58,10 @@ enum ItemsApi {
             }
         }
         impl.handle(search) { $0 }
-        impl.handle(create) { $0 }
+        impl.handle(create) { item in
+            if item.id == "backlog" { backlogCreates.withLock { $0 += 1 } }
+            return item
+        }
         impl.handle(update) { $0 }
         impl.handle(remove) { input in if input.id == "missing" { throw NOT_FOUND() } }
         impl.handle(info) {
