@@ -166,7 +166,7 @@ let package = Package(
         ),
         .target(
             name: "GrestMetricsHTTP",
-            dependencies: ["GrestMetrics", "GrestHTTP", "GrestSchema", "GrestContext"],
+            dependencies: ["GrestMetrics", "GrestHTTP", "GrestSchema", "GrestContext", .product(name: "NIOHTTP1", package: "swift-nio")],
             path: "Packages/Metrics/Sources/GrestMetricsHTTP"
         ),
         .testTarget(

@@ -33,6 +33,7 @@ let package = Package(
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestContext", package: "Context"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(
