@@ -1,3 +1,4 @@
+import Foundation
 import GrestHTTP
 import GrestMetrics
 import GrestMetricsHTTP
@@ -40,6 +41,9 @@ struct HTTPExpositionTests {
             let response = try await RawHTTP.get(port: port, path: "/metrics", headers: [("Accept", "text/plain;version=0.0.4")])
             #expect(response.status == 200)
             #expect(response.header("content-type") == "text/plain; version=0.0.4; charset=utf-8")
+            if let path = ProcessInfo.processInfo.environment["GREST_METRICS_SCRAPE_OUT"] {
+                try response.body.write(toFile: path, atomically: true, encoding: .utf8)  // for the README's sample scrape
+            }
             let families = try PythonJudge.parse(response.body, openMetrics: false)
             #expect(families.family("chat_messages_total")?.samples.first?.labels["room"] == "lobby \"main\", a=b\nc")
             #expect(families.family("process_open_fds") != nil)
