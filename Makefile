@@ -21,6 +21,7 @@ build: bootstrap
 TEST_TARGETS := GrestSchemaTests GrestContextTests GrestHTTPTests WebSocketCompressionTests GrestWebSocketTransportTests GrestWebSocketTests
 # Each new package appends its own test targets on its own line.
 TEST_TARGETS += ChatExampleTests
+TEST_TARGETS += GrestMetricsTests
 
 test: bootstrap
 	$(SWIFT) build --build-tests
@@ -86,6 +87,10 @@ bench-ws: bootstrap
 
 bench-rpc: bootstrap
 	bash Scripts/bench-rpc.sh
+
+.PHONY: bench-metrics
+bench-metrics: bootstrap
+	$(SWIFT) run -c release --package-path Benchmarks/MetricsBench --scratch-path .build-bench-metrics grest-metrics-bench
 
 # Outside judges: JSONTestSuite (318 cases) and, once the WebSocket transport lands, Autobahn in both roles.
 conformance: conformance-json $(if $(wildcard Scripts/conformance-autobahn.sh),conformance-autobahn)

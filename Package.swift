@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "GrestWebSocketTransport", targets: ["GrestWebSocketTransport"]),
         .library(name: "WebSocketCompression", targets: ["WebSocketCompression"]),
         .library(name: "GrestWebSocket", targets: ["GrestWebSocket"]),
+        .library(name: "GrestMetrics", targets: ["GrestMetrics"]),
+        .library(name: "GrestMetricsTesting", targets: ["GrestMetricsTesting"]),
+        .library(name: "GrestMetricsHTTP", targets: ["GrestMetricsHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
@@ -149,6 +152,33 @@ let package = Package(
                 "PeerProcesses",
             ],
             path: "Packages/WebSocket/Tests/GrestWebSocketTests"
+        ),
+        // Packages/Metrics
+        .target(
+            name: "GrestMetrics",
+            dependencies: [.product(name: "CoreMetrics", package: "swift-metrics")],
+            path: "Packages/Metrics/Sources/GrestMetrics"
+        ),
+        .target(
+            name: "GrestMetricsTesting",
+            dependencies: ["GrestMetrics"],
+            path: "Packages/Metrics/Sources/GrestMetricsTesting"
+        ),
+        .target(
+            name: "GrestMetricsHTTP",
+            dependencies: ["GrestMetrics", "GrestHTTP", "GrestSchema", "GrestContext", .product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Packages/Metrics/Sources/GrestMetricsHTTP"
+        ),
+        .testTarget(
+            name: "GrestMetricsTests",
+            dependencies: [
+                "GrestMetrics", "GrestMetricsTesting", "GrestMetricsHTTP", "GrestHTTP", "GrestSchema",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Packages/Metrics/Tests/GrestMetricsTests"
         ),
         // The chat example's library (Examples/Sources/ChatExample), built and tested with the packages.
         .target(

@@ -331,7 +331,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         // After a half-close, the reply to the last request the client sent is the connection's last.
         let keepAlive = head.isKeepAlive && !(isInputClosed && backlog.isEmpty)
         if let body {
-            headers.add(name: "content-type", value: "application/json")
+            // A raw route's middleware may have set its own (a metrics scrape's text format).
+            if !headers.contains(name: "content-type") { headers.add(name: "content-type", value: "application/json") }
             headers.add(name: "content-length", value: String(body.count))
         } else if status != .noContent {
             headers.add(name: "content-length", value: "0")

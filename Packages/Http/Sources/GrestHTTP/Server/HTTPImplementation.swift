@@ -25,6 +25,13 @@ public final class HTTPImplementation {
         handlers[method.name] = { raw in await method.execute(input: raw, coerce: true, handler) }
     }
 
+    /// Implements a method without input by a closure that builds the whole reply (``ContractReply/raw(_:)`` for a
+    /// body that is not the JSON envelope, such as a metrics scrape). The gate and middleware still run first.
+    public func handleReply<Success>(_ method: ContractMethod<Void, Success>, _ handler: @escaping @Sendable () async -> ContractReply) {
+        if handlers[method.name] != nil { duplicates.append(method.name) }
+        handlers[method.name] = { _ in await handler() }
+    }
+
     /// Implements a method without input.
     public func handle<Success>(_ method: ContractMethod<Void, Success>, _ handler: @escaping @Sendable () async throws -> Success) {
         handle(method) { (_: Void) in try await handler() }
