@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "GrestWebSocketTransport", targets: ["GrestWebSocketTransport"]),
         .library(name: "WebSocketCompression", targets: ["WebSocketCompression"]),
         .library(name: "GrestWebSocket", targets: ["GrestWebSocket"]),
+        .library(name: "GrestDiscovery", targets: ["GrestDiscovery"]),
+        .library(name: "GrestDiscoveryEtcd", targets: ["GrestDiscoveryEtcd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
@@ -149,6 +151,15 @@ let package = Package(
                 "PeerProcesses",
             ],
             path: "Packages/WebSocket/Tests/GrestWebSocketTests"
+        ),
+        // Packages/Discovery
+        .target(name: "GrestDiscovery", path: "Packages/Discovery/Sources/GrestDiscovery"),
+        .target(name: "GrestDiscoveryEtcd", dependencies: ["GrestDiscovery"], path: "Packages/Discovery/Sources/GrestDiscoveryEtcd"),
+        .testTarget(name: "GrestDiscoveryTests", dependencies: ["GrestDiscovery"], path: "Packages/Discovery/Tests/GrestDiscoveryTests"),
+        .testTarget(
+            name: "GrestDiscoveryEtcdTests",
+            dependencies: ["GrestDiscovery", "GrestDiscoveryEtcd"],
+            path: "Packages/Discovery/Tests/GrestDiscoveryEtcdTests"
         ),
         // The chat example's library (Examples/Sources/ChatExample), built and tested with the packages.
         .target(
