@@ -22,6 +22,7 @@ TEST_TARGETS := GrestSchemaTests GrestContextTests GrestHTTPTests WebSocketCompr
 # Each new package appends its own test targets on its own line.
 TEST_TARGETS += ChatExampleTests
 TEST_TARGETS += GrestMetricsTests
+TEST_TARGETS += GrestDiscoveryTests GrestDiscoveryEtcdTests GrestDiscoveryIntegrationTests
 
 test: bootstrap
 	$(SWIFT) build --build-tests

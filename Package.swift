@@ -21,6 +21,9 @@ let package = Package(
         .library(name: "GrestMetrics", targets: ["GrestMetrics"]),
         .library(name: "GrestMetricsTesting", targets: ["GrestMetricsTesting"]),
         .library(name: "GrestMetricsHTTP", targets: ["GrestMetricsHTTP"]),
+        .library(name: "GrestDiscovery", targets: ["GrestDiscovery"]),
+        .library(name: "GrestDiscoveryEtcd", targets: ["GrestDiscoveryEtcd"]),
+        .library(name: "GrestDiscoveryIntegration", targets: ["GrestDiscoveryIntegration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
@@ -179,6 +182,35 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Packages/Metrics/Tests/GrestMetricsTests"
+        ),
+        // Packages/Discovery
+        .target(name: "GrestDiscovery", path: "Packages/Discovery/Sources/GrestDiscovery"),
+        .target(name: "GrestDiscoveryEtcd", dependencies: ["GrestDiscovery"], path: "Packages/Discovery/Sources/GrestDiscoveryEtcd"),
+        .target(
+            name: "GrestDiscoveryIntegration",
+            dependencies: [
+                "GrestDiscovery", "GrestSchema", "GrestHTTP", "GrestWebSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Packages/Discovery/Sources/GrestDiscoveryIntegration"
+        ),
+        .testTarget(name: "GrestDiscoveryTests", dependencies: ["GrestDiscovery"], path: "Packages/Discovery/Tests/GrestDiscoveryTests"),
+        .testTarget(
+            name: "GrestDiscoveryEtcdTests",
+            dependencies: ["GrestDiscovery", "GrestDiscoveryEtcd"],
+            path: "Packages/Discovery/Tests/GrestDiscoveryEtcdTests"
+        ),
+        .testTarget(
+            name: "GrestDiscoveryIntegrationTests",
+            dependencies: [
+                "GrestDiscovery", "GrestDiscoveryIntegration", "GrestSchema", "GrestHTTP", "GrestWebSocket",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Packages/Discovery/Tests/GrestDiscoveryIntegrationTests"
         ),
         // The chat example's library (Examples/Sources/ChatExample), built and tested with the packages.
         .target(

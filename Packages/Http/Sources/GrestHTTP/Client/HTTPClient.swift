@@ -21,6 +21,8 @@ public final class HTTPClient: Sendable {
     private let middleware: [any TransportMiddleware]
     private let pool: ClientConnectionPool?
     private let allocator = ByteBufferAllocator()
+    /// Set by ``init(_:baseURLLookup:configuration:middleware:eventLoopGroup:)``: the base URL is asked for per call.
+    private let lookup: BaseURLLookup?
 
     /// - Parameters:
     ///   - baseURL: `http://host:port`, optionally with a path prefix.
@@ -35,6 +37,24 @@ public final class HTTPClient: Sendable {
         self.base = BaseURL(baseURL)
         self.middleware = schema.middleware + middleware
         self.pool = base.map { ClientConnectionPool(group: eventLoopGroup, host: $0.host, port: $0.port, maxIdle: configuration.maxIdleConnections) }
+        self.lookup = nil
+    }
+
+    /// A client whose base URL is looked up for every call (service discovery: GrestDiscovery's `discovery:`
+    /// convenience passes its cached resolver here). Connections are pooled per resolved host and port.
+    /// A lookup that throws fails the call with `SERVER_ERROR` "Service discovery failed" (grest-ts's message).
+    /// - Parameter baseURLLookup: Returns `http://host:port`, optionally with a base path; the schema's prefix is appended.
+    public init(
+        _ schema: HTTPSchema, baseURLLookup: @escaping @Sendable () async throws -> String, configuration: HTTPClientConfiguration = .init(),
+        middleware: [any TransportMiddleware] = [], eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.schema = schema
+        self.configuration = configuration
+        self.baseURL = ""
+        self.base = nil
+        self.pool = nil
+        self.middleware = schema.middleware + middleware
+        self.lookup = BaseURLLookup(resolve: baseURLLookup, group: eventLoopGroup, maxIdle: configuration.maxIdleConnections)
     }
 
     /// Calls `method` and returns its success data.
@@ -55,8 +75,18 @@ public final class HTTPClient: Sendable {
 
     /// Calls `method`, returning the outcome as a value (grest-ts `.asResult()`).
     public func result<Input, Success>(_ method: ContractMethod<Input, Success>, _ input: Input) async -> CallResult<Success> {
-        guard let base, let pool else {
-            return .failure(SERVER_ERROR(debugMessage: ClientTransportError.invalidBaseURL(baseURL).description))
+        let base: BaseURL
+        let pool: ClientConnectionPool
+        if let lookup {
+            switch await lookup.target() {
+            case .success(let target): (base, pool) = target
+            case .failure(let error): return .failure(error)
+            }
+        } else {
+            guard let fixedBase = self.base, let fixedPool = self.pool else {
+                return .failure(SERVER_ERROR(debugMessage: ClientTransportError.invalidBaseURL(baseURL).description))
+            }
+            (base, pool) = (fixedBase, fixedPool)
         }
         guard let route = schema.route(for: method.name) else {
             return .failure(SERVER_ERROR(debugMessage: "\(schema.name).\(method.name) has no route in the HTTP schema"))
@@ -100,6 +130,7 @@ public final class HTTPClient: Sendable {
     /// Closes idle pooled connections.
     public func shutdown() async {
         await pool?.closeAll()
+        await lookup?.closeAll()
     }
 
     // MARK: Wire

@@ -245,7 +245,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// Waits until a started server has shut down (returns at once if it never started).
-    func waitUntilStopped() async {
+    public func waitUntilStopped() async {
         let stopped: EventLoopPromise<Void>? = state.withLock { state in
             switch state.phase {
             case .running(_, _, let stopped), .stopping(let stopped): stopped

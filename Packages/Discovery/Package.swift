@@ -1,0 +1,55 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "grest-discovery",
+    // `Synchronization.Mutex` needs the Swift 6 runtime: macOS 15 / iOS 18 and friends. Linux has no floor.
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
+    products: [
+        .library(name: "GrestDiscovery", targets: ["GrestDiscovery"]),
+        .library(name: "GrestDiscoveryEtcd", targets: ["GrestDiscoveryEtcd"]),
+        .library(name: "GrestDiscoveryIntegration", targets: ["GrestDiscoveryIntegration"]),
+    ],
+    dependencies: [
+        .package(path: "../Schema"),
+        .package(path: "../Http"),
+        .package(path: "../WebSocket"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Types, the DiscoveryClient protocol, static / Kubernetes DNS backends and decorators. No dependencies.
+        .target(name: "GrestDiscovery"),
+        // etcd v3 through its JSON gateway: leases, keep-alive, watch. Foundation (URLSession) only.
+        .target(name: "GrestDiscoveryEtcd", dependencies: ["GrestDiscovery"]),
+        // The registration Service for an HTTPServer and the `discovery:` client conveniences.
+        .target(
+            name: "GrestDiscoveryIntegration",
+            dependencies: [
+                "GrestDiscovery",
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "GrestDiscoveryTests", dependencies: ["GrestDiscovery"]),
+        .testTarget(name: "GrestDiscoveryEtcdTests", dependencies: ["GrestDiscovery", "GrestDiscoveryEtcd"]),
+        .testTarget(
+            name: "GrestDiscoveryIntegrationTests",
+            dependencies: [
+                "GrestDiscovery", "GrestDiscoveryIntegration",
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
