@@ -21,6 +21,7 @@ build: bootstrap
 TEST_TARGETS := GrestSchemaTests GrestContextTests GrestHTTPTests WebSocketCompressionTests GrestWebSocketTransportTests GrestWebSocketTests
 # Each new package appends its own test targets on its own line.
 TEST_TARGETS += ChatExampleTests
+TEST_TARGETS += GrestTestKitTests
 
 test: bootstrap
 	$(SWIFT) build --build-tests

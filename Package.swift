@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "GrestWebSocketTransport", targets: ["GrestWebSocketTransport"]),
         .library(name: "WebSocketCompression", targets: ["WebSocketCompression"]),
         .library(name: "GrestWebSocket", targets: ["GrestWebSocket"]),
+        .library(name: "GrestTestKit", targets: ["GrestTestKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
@@ -149,6 +150,26 @@ let package = Package(
                 "PeerProcesses",
             ],
             path: "Packages/WebSocket/Tests/GrestWebSocketTests"
+        ),
+        // Packages/TestKit
+        .target(
+            name: "GrestTestKit",
+            dependencies: [
+                "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Packages/TestKit/Sources/GrestTestKit"
+        ),
+        .testTarget(
+            name: "GrestTestKitTests",
+            dependencies: [
+                "GrestTestKit", "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Packages/TestKit/Tests/GrestTestKitTests"
         ),
         // The chat example's library (Examples/Sources/ChatExample), built and tested with the packages.
         .target(
