@@ -32,6 +32,8 @@ public final class GrestHarness: Sendable {
         var apps: [RunningApp] = []
         /// API name → the app's own server.
         var realURLs: [String: String] = [:]
+        /// The HTTP servers of every app, with their base URLs.
+        var servers: [(server: HTTPServer, url: String)] = []
         /// API name → the stand-in other apps call.
         var standInURLs: [String: String] = [:]
         var closers: [@Sendable () async -> Void] = []
@@ -78,7 +80,9 @@ public final class GrestHarness: Sendable {
         _ schema: WebSocketSchema<Query>, query: Query, as context: TestContext = .anonymous, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> TestSocketClient<Query> {
         let base = try state.withLock { state in
-            guard let url = state.realURLs.values.sorted().first else { throw TestKitError.noCurrentHarness }
+            guard let url = state.servers.first(where: { $0.server.servesUpgrade(path: schema.path) })?.url else {
+                throw GrestEnvironmentError.unknownService(schema.name)
+            }
             return url
         }
         var configuration = SocketClientConfiguration()
@@ -124,6 +128,7 @@ public final class GrestHarness: Sendable {
             let standIn = try await makeStandIn(for: server.registeredSchemas, realURL: url, logger: logger)
             standIns.append(standIn.server)
             state.withLock { state in
+                state.servers.append((server, url))
                 for schema in server.registeredSchemas {
                     state.realURLs[schema.name] = url
                     state.standInURLs[schema.name] = standIn.url
@@ -152,6 +157,7 @@ public final class GrestHarness: Sendable {
 /// ```swift
 /// try await withGrestHarness(UsersApp.self, OrdersApp.self) { harness in … }
 /// ```
+@discardableResult
 public func withGrestHarness<Result: Sendable>(
     _ apps: [GrestAppDefinition], isolation: isolated (any Actor)? = #isolation, _ body: (GrestHarness) async throws -> Result
 ) async throws -> Result {
@@ -181,6 +187,7 @@ public func withGrestHarness<Result: Sendable>(
 }
 
 /// ``withGrestHarness(_:isolation:_:)`` for app types.
+@discardableResult
 public func withGrestHarness<Result: Sendable>(
     _ apps: any GrestApp.Type..., isolation: isolated (any Actor)? = #isolation, _ body: (GrestHarness) async throws -> Result
 ) async throws -> Result {
