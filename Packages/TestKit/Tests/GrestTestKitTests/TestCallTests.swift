@@ -94,3 +94,27 @@ struct TestCallTests {
         }
     }
 }
+
+extension GreeterApi: HTTPApiNamespace {}
+
+@Suite(.timeLimit(.minutes(1)))
+struct TypedCallTests {
+    @Test func methodsByName() async throws {
+        try await withGrestHarness(demoApps()) { harness in
+            let greeter = try harness.callOn(GreeterApi.self)
+            try await greeter.greet(UserID(id: "u1")).expect(equals: Greeting(text: "Hello, Ada!")).run()
+            try await greeter.roster().expect(equals: ["Ada", "Grace"]).run()
+            try await greeter.signup(raw: ["items": "none"]).expectValidation(["items": "invalid.array.type"]).run()
+        }
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct TestContextTests {
+    @Test func contextTravelsThroughTheRealMiddleware() async throws {
+        try await withGrestHarness(demoApps()) { harness in
+            try await harness.callOn(GreeterApi.self, as: .headers(["x-user": "ada"])).whoami().expect(equals: "ada").run()
+            try await harness.callOn(GreeterApi.self).whoami().expectError(NOT_AUTHORIZED).run()
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import GrestContext
 import GrestHTTP
 import GrestSchema
 import GrestTestKit
@@ -86,12 +87,25 @@ enum GreeterApi {
     static let signup = ContractMethod(
         "signup", input: IsObject(Signup.init, field("items", \.items, IsArray(IsObject(UserID.init, field("id", \.id, IsString.nonEmpty))))),
         success: IsUint, errors: [VALIDATION_ERROR])
-    static let contract = Contract("GreeterApi", greet, greetMany, roster, signup)
-    static let schema = HTTPSchema(contract, pathPrefix: "greeter").routes {
+    static let whoami = ContractMethod("whoami", success: IsString, errors: [NOT_AUTHORIZED])
+    static let contract = Contract("GreeterApi", greet, greetMany, roster, signup, whoami)
+    static let schema = HTTPSchema(contract, pathPrefix: "greeter").use(CallerMiddleware()).routes {
+        $0.get(whoami, "/whoami")
         $0.get(greet, "/greet/:id")
         $0.post(greetMany, "/greet-many")
         $0.get(roster, "/roster")
         $0.post(signup, "/signup")
+    }
+}
+
+let callerKey = ContextKey<String>("caller", description: "Who is calling, from x-user")
+
+/// The demo's auth: `x-user` names the caller.
+struct CallerMiddleware: TransportMiddleware {
+    var requestHeaders: [String] { ["x-user"] }
+
+    func parse(_ request: InboundRequest) throws {
+        if let user = request.header("x-user") { try callerKey.set(user) }
     }
 }
 
@@ -143,6 +157,10 @@ final class Greeter: Sendable {
                 }
                 api.handle(GreeterApi.roster) { try await users.call(UsersApi.list, UserQuery(prefix: "u")).map(\.name) }
                 api.handle(GreeterApi.signup) { request in request.items.count }
+                api.handle(GreeterApi.whoami) {
+                    guard let caller = callerKey.get() else { throw NOT_AUTHORIZED() }
+                    return caller
+                }
             }
             try server.register(RoomSocket) { socket in try self.join(socket) }
             return [server]
