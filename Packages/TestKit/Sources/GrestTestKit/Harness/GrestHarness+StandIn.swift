@@ -31,7 +31,12 @@ extension GrestHarness {
                 }
             }
         }
-        try await standIn.start()
+        do {
+            try await standIn.start()
+        } catch {
+            await standIn.shutdown()
+            throw error
+        }
         guard let port = standIn.port else { throw TestKitError.appFailedToStart("stand-in for \(realURL)", GrestEnvironmentError.unknownService(realURL)) }
         return (standIn, "http://127.0.0.1:\(port)")
     }

@@ -116,27 +116,33 @@ public final class GrestHarness: Sendable {
         } catch {
             throw TestKitError.appFailedToStart(app.name, error)
         }
-        var standIns: [any Service] = []
-        for case let server as HTTPServer in services {
-            do {
-                if server.port == nil { try await server.start() }
-            } catch {
-                throw TestKitError.appFailedToStart(app.name, error)
-            }
-            guard let port = server.port else { continue }
-            let url = "http://\(server.configuration.host):\(port)"
-            let standIn = try await makeStandIn(for: server.registeredSchemas, realURL: url, logger: logger)
-            standIns.append(standIn.server)
-            state.withLock { state in
-                state.servers.append((server, url))
-                for schema in server.registeredSchemas {
-                    state.realURLs[schema.name] = url
-                    state.standInURLs[schema.name] = standIn.url
+        var standIns: [HTTPServer] = []
+        var started: [HTTPServer] = []
+        do {
+            for case let server as HTTPServer in services {
+                if server.port == nil {
+                    try await server.start()
+                    started.append(server)
+                }
+                guard let port = server.port else { continue }
+                let url = "http://\(server.configuration.host):\(port)"
+                let standIn = try await makeStandIn(for: server.registeredSchemas, realURL: url, logger: logger)
+                standIns.append(standIn.server)
+                state.withLock { state in
+                    state.servers.append((server, url))
+                    for schema in server.registeredSchemas {
+                        state.realURLs[schema.name] = url
+                        state.standInURLs[schema.name] = standIn.url
+                    }
                 }
             }
+        } catch {
+            // Nothing runs these yet: stop what this app bound before reporting.
+            for server in started + standIns { await server.shutdown() }
+            throw TestKitError.appFailedToStart(app.name, error)
         }
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: (services + standIns).map { .init(service: $0) }, logger: logger))
+            configuration: ServiceGroupConfiguration(services: (services + standIns.map { $0 as any Service }).map { .init(service: $0) }, logger: logger))
         state.withLock { $0.apps.append(RunningApp(name: app.name, logs: capture, group: group)) }
         return group
     }
