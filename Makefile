@@ -23,6 +23,7 @@ TEST_TARGETS := GrestSchemaTests GrestContextTests GrestHTTPTests WebSocketCompr
 TEST_TARGETS += ChatExampleTests
 TEST_TARGETS += GrestMetricsTests
 TEST_TARGETS += GrestDiscoveryTests GrestDiscoveryEtcdTests GrestDiscoveryIntegrationTests
+TEST_TARGETS += GrestTestKitTests
 
 test: bootstrap
 	$(SWIFT) build --build-tests

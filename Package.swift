@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "GrestDiscovery", targets: ["GrestDiscovery"]),
         .library(name: "GrestDiscoveryEtcd", targets: ["GrestDiscoveryEtcd"]),
         .library(name: "GrestDiscoveryIntegration", targets: ["GrestDiscoveryIntegration"]),
+        .library(name: "GrestTestKit", targets: ["GrestTestKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
@@ -211,6 +212,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Packages/Discovery/Tests/GrestDiscoveryIntegrationTests"
+        ),
+        // Packages/TestKit
+        .target(
+            name: "GrestTestKit",
+            dependencies: [
+                "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Packages/TestKit/Sources/GrestTestKit"
+        ),
+        .testTarget(
+            name: "GrestTestKitTests",
+            dependencies: [
+                "GrestTestKit", "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Packages/TestKit/Tests/GrestTestKitTests"
         ),
         // The chat example's library (Examples/Sources/ChatExample), built and tested with the packages.
         .target(

@@ -16,13 +16,13 @@ public import NIOPosix
 public final class HTTPClient: Sendable {
     public let schema: HTTPSchema
     public let configuration: HTTPClientConfiguration
-    private let base: BaseURL?
-    private let baseURL: String
-    private let middleware: [any TransportMiddleware]
-    private let pool: ClientConnectionPool?
-    private let allocator = ByteBufferAllocator()
+    let base: BaseURL?
+    let baseURL: String
+    let middleware: [any TransportMiddleware]
+    let pool: ClientConnectionPool?
+    let allocator = ByteBufferAllocator()
     /// Set by ``init(_:baseURLLookup:configuration:middleware:eventLoopGroup:)``: the base URL is asked for per call.
-    private let lookup: BaseURLLookup?
+    let lookup: BaseURLLookup?
 
     /// - Parameters:
     ///   - baseURL: `http://host:port`, optionally with a path prefix.

@@ -11,8 +11,8 @@ public import GrestSchema
 /// ```
 public final class HTTPImplementation {
     typealias Handler = @Sendable (JSONValue?) async -> ContractReply
-    private(set) var handlers: [String: Handler] = [:]
-    private(set) var duplicates: [String] = []
+    var handlers: [String: Handler] = [:]
+    var duplicates: [String] = []
 
     init() {}
 

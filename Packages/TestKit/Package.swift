@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "grest-testkit",
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
+    products: [
+        .library(name: "GrestTestKit", targets: ["GrestTestKit"])
+    ],
+    dependencies: [
+        .package(path: "../Schema"),
+        .package(path: "../Context"),
+        .package(path: "../Http"),
+        .package(path: "../WebSocket"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // Harness, typed test calls, per-test mocks and spies, socket test clients, log capture.
+        .target(
+            name: "GrestTestKit",
+            dependencies: [
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestContext", package: "Context"),
+                .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "GrestTestKitTests",
+            dependencies: [
+                "GrestTestKit",
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestContext", package: "Context"),
+                .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,201 @@
+@_spi(GrestTestKit) public import GrestHTTP
+public import GrestWebSocket
+public import Logging
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+public import Testing
+
+/// Runs apps in-process for a test: each on port 0 in its own `ServiceGroup`, with captured logs and a stand-in
+/// in front of every HTTP schema it serves, through which the other apps reach it (that is where mocks and spies
+/// sit). Everything stops however the test ends.
+///
+/// ```swift
+/// try await withGrestHarness(UsersApp.self, OrdersApp.self) { harness in
+///     try await harness.callOn(OrdersHTTP).call(OrdersApi.place, order)
+///         .with(mock(UsersApi.get).returning(alice))
+///         .expect(matching: ["status": "placed"])
+///         .run()
+/// }
+/// ```
+public final class GrestHarness: Sendable {
+    /// The harness of the enclosing `.grest(...)` trait or `withGrestHarness`.
+    @TaskLocal public static var current: GrestHarness?
+
+    struct RunningApp: Sendable {
+        let name: String
+        let logs: LogCapture
+        let group: ServiceGroup
+    }
+
+    struct State: Sendable {
+        var apps: [RunningApp] = []
+        /// API name → the app's own server.
+        var realURLs: [String: String] = [:]
+        /// The HTTP servers of every app, with their base URLs.
+        var servers: [(server: HTTPServer, url: String)] = []
+        /// API name → the stand-in other apps call.
+        var standInURLs: [String: String] = [:]
+        var closers: [@Sendable () async -> Void] = []
+    }
+
+    let interceptors = InterceptorRegistry()
+    let state = Mutex(State())
+
+    init() {}
+
+    /// The harness of the enclosing `.grest(...)` trait or `withGrestHarness`.
+    /// - Throws: ``TestKitError/noCurrentHarness`` outside one.
+    public static func required() throws -> GrestHarness {
+        guard let current else { throw TestKitError.noCurrentHarness }
+        return current
+    }
+
+    /// The base URL (`http://127.0.0.1:port`) of the app serving `schema`, as the test reaches it.
+    public func url(of schema: HTTPSchema) throws -> String {
+        guard let url = state.withLock({ $0.realURLs[schema.name] }) else { throw GrestEnvironmentError.unknownService(schema.name) }
+        return url
+    }
+
+    /// The captured log lines of the app named `app`.
+    public func logs(of app: String) -> LogCapture? {
+        state.withLock { $0.apps.first { $0.name == app }?.logs }
+    }
+
+    /// Expects a log line from `app` containing `text` at `level` or above.
+    public func expectLog(in app: String, containing text: String, level: Logger.Level = .trace) throws -> LogExpectation {
+        guard let capture = logs(of: app) else { throw GrestEnvironmentError.unknownService(app) }
+        return LogExpectation(capture: capture, text: text, level: level)
+    }
+
+    /// A client of `schema` on the app serving it, calling as `context`.
+    public func callOn(_ schema: HTTPSchema, as context: TestContext = .anonymous) throws -> TestHTTPClient {
+        let client = HTTPClient(schema, baseURL: try url(of: schema), middleware: context.middleware)
+        state.withLock { $0.closers.append { await client.shutdown() } }
+        return TestHTTPClient(harness: self, client: client)
+    }
+
+    /// Connects a socket test client to the app that serves `schema`'s path, as `context`.
+    public func connect<Query: Sendable>(
+        _ schema: WebSocketSchema<Query>, query: Query, as context: TestContext = .anonymous, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> TestSocketClient<Query> {
+        let base = try state.withLock { state in
+            guard let url = state.servers.first(where: { $0.server.servesUpgrade(path: schema.path) })?.url else {
+                throw GrestEnvironmentError.unknownService(schema.name)
+            }
+            return url
+        }
+        var configuration = SocketClientConfiguration()
+        configuration.middleware = context.middleware
+        configuration.reconnect = nil
+        let client = schema.createClient(url: "ws" + base.dropFirst("http".count), query: query, configuration: configuration)
+        let tester = try TestSocketClient(client: client, contract: schema.contract, harness: self, sourceLocation: sourceLocation)
+        state.withLock { $0.closers.append { await tester.close() } }
+        try await client.connect()
+        return tester
+    }
+
+    /// Connects a socket test client for a socket API without a connect query.
+    public func connect(
+        _ schema: WebSocketSchema<Void>, as context: TestContext = .anonymous, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> TestSocketClient<Void> {
+        try await connect(schema, query: (), as: context, sourceLocation: sourceLocation)
+    }
+
+    // MARK: Lifecycle
+
+    func start(_ app: GrestAppDefinition) async throws -> ServiceGroup {
+        let capture = LogCapture()
+        let logger = capture.logger(label: app.name)
+        let environment = GrestEnvironment(logger: logger, middleware: [TestScopeMiddleware()]) { [weak self] name in
+            self?.state.withLock { $0.standInURLs[name] }
+        }
+        let services: [any Service]
+        do {
+            services = try await app.makeServices(environment)
+        } catch {
+            throw TestKitError.appFailedToStart(app.name, error)
+        }
+        var standIns: [HTTPServer] = []
+        var started: [HTTPServer] = []
+        do {
+            for case let server as HTTPServer in services {
+                if server.port == nil {
+                    try await server.start()
+                    started.append(server)
+                }
+                guard let port = server.port else { continue }
+                let url = "http://\(server.configuration.host):\(port)"
+                let standIn = try await makeStandIn(for: server.registeredSchemas, realURL: url, logger: logger)
+                standIns.append(standIn.server)
+                state.withLock { state in
+                    state.servers.append((server, url))
+                    for schema in server.registeredSchemas {
+                        state.realURLs[schema.name] = url
+                        state.standInURLs[schema.name] = standIn.url
+                    }
+                }
+            }
+        } catch {
+            // Nothing runs these yet: stop what this app bound before reporting.
+            for server in started + standIns { await server.shutdown() }
+            throw TestKitError.appFailedToStart(app.name, error)
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: (services + standIns.map { $0 as any Service }).map { .init(service: $0) }, logger: logger))
+        state.withLock { $0.apps.append(RunningApp(name: app.name, logs: capture, group: group)) }
+        return group
+    }
+
+    /// Closes every client the test opened, reporting pushes nobody expected.
+    func closeClients() async {
+        let closers = state.withLock { state in
+            defer { state.closers = [] }
+            return state.closers
+        }
+        for close in closers { await close() }
+    }
+}
+
+/// Starts `apps` in order (an app's dependencies before it), runs `body`, then stops everything, also when
+/// `body` throws or the test is cancelled. For XCTest, one-off use, or a harness per test.
+///
+/// ```swift
+/// try await withGrestHarness(UsersApp.self, OrdersApp.self) { harness in … }
+/// ```
+@discardableResult
+public func withGrestHarness<Result: Sendable>(
+    _ apps: [GrestAppDefinition], isolation: isolated (any Actor)? = #isolation, _ body: (GrestHarness) async throws -> Result
+) async throws -> Result {
+    let harness = GrestHarness()
+    return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+        var groups: [ServiceGroup] = []
+        func stop() async {
+            await harness.closeClients()
+            for running in groups.reversed() { await running.triggerGracefulShutdown() }
+        }
+        do {
+            for app in apps {
+                let running = try await harness.start(app)
+                groups.append(running)
+                group.addTask { try await running.run() }
+            }
+            let result = try await GrestHarness.$current.withValue(harness) { try await body(harness) }
+            await stop()
+            try await group.waitForAll()
+            return result
+        } catch {
+            await stop()
+            try? await group.waitForAll()
+            throw error
+        }
+    }
+}
+
+/// ``withGrestHarness(_:isolation:_:)`` for app types.
+@discardableResult
+public func withGrestHarness<Result: Sendable>(
+    _ apps: any GrestApp.Type..., isolation: isolated (any Actor)? = #isolation, _ body: (GrestHarness) async throws -> Result
+) async throws -> Result {
+    try await withGrestHarness(apps.map { GrestAppDefinition($0) }, isolation: isolation, body)
+}

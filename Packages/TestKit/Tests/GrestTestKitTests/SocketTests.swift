@@ -1,0 +1,60 @@
+import GrestSchema
+import GrestTestKit
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct SocketTests {
+    @Test func aLatePushSatisfiesWaitFor() async throws {
+        try await withGrestHarness(demoApps()) { harness in
+            let client = try await harness.connect(RoomSocket)
+            let started = ContinuousClock.now
+            try await client.call(RoomApi.say, Say(text: "later", delayMs: 500))
+                .expect(equals: true)
+                .waitFor(client.push(RoomApi.said, matching: ["text": "later"]), timeout: .seconds(5))
+                .run()
+            #expect(ContinuousClock.now - started >= .milliseconds(500))
+        }
+    }
+
+    @Test func pushesToASecondClient() async throws {
+        try await withGrestHarness(demoApps()) { harness in
+            let alice = try await harness.connect(RoomSocket)
+            let bob = try await harness.connect(RoomSocket)
+            try await alice.call(RoomApi.say, Say(text: "hi", delayMs: 0)).expect(equals: true).run()
+            let pushed = await bob.expectPush(RoomApi.said, matching: ["text": "hi"], within: .seconds(5))
+            #expect(pushed == Said(text: "hi"))
+            await alice.expectPush(RoomApi.said)
+        }
+    }
+
+    @Test func serverRequestsAreAnsweredByMocks() async throws {
+        try await withGrestHarness(demoApps()) { harness in
+            let here = try await harness.connect(RoomSocket)
+            let away = try await harness.connect(RoomSocket)
+            here.mock(RoomApi.areYouThere, returning: true)
+            away.mock(RoomApi.areYouThere, returning: false)
+            try await here.call(RoomApi.rollCall).expect(equals: 1).run()
+            #expect(here.received(RoomApi.areYouThere) == 1)
+            #expect(away.received(RoomApi.areYouThere) == 1)
+        }
+    }
+
+    @Test func socketValidationErrors() async throws {
+        try await withGrestHarness(demoApps()) { harness in
+            let client = try await harness.connect(RoomSocket)
+            try await client.call(RoomApi.say, raw: ["text": "", "delayMs": 0]).expectValidation(["text": "invalid.string.nonEmpty"]).run()
+        }
+    }
+
+    @Test func anUnexpectedPushFailsTheTestWithTheFrame() async throws {
+        try await withGrestHarness(demoApps()) { harness in
+            let client = try await harness.connect(RoomSocket)
+            try await client.call(RoomApi.say, Say(text: "surprise", delayMs: 0)).run()
+            await withKnownIssue {
+                await client.close()
+            } matching: { issue in
+                issue.comments.contains { $0.rawValue.contains(#"unexpected socket message received: m:RoomApi.said:{"text":"surprise"}"#) }
+            }
+        }
+    }
+}
