@@ -4,7 +4,8 @@
 /// It runs as a python3 script (standard library only) so that the server under test sees a separate process on a
 /// real loopback socket. It writes hand-built, masked frames and prints, one per line, what the server sent back:
 /// `status <code>` for a refused upgrade, `data <opcode> <hex payload>` for data frames, `close <code>` for the close
-/// frame (1005 when it carries no code), `eof` when the connection ended without one.
+/// frame (1005 when it carries no code), `eof` when the connection ended without one, `timeout` when the server sent
+/// nothing for 10 seconds.
 public enum RawWebSocketClient {
     /// One frame to send: the FIN bit, the opcode and the unmasked payload (the script masks it).
     public struct Frame: Sendable {
@@ -67,6 +68,9 @@ public enum RawWebSocketClient {
                     chunk = s.recv(65536)
                 except ConnectionResetError:
                     chunk = b""
+                except socket.timeout:
+                    print("timeout", flush=True)
+                    sys.exit(0)
                 if not chunk:
                     return None
                 buf[0] += chunk
@@ -87,7 +91,7 @@ public enum RawWebSocketClient {
 
         def main():
             mode, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-            s = socket.create_connection(("127.0.0.1", port), timeout=30)
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
             if mode == "plain":
                 request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
             else:
