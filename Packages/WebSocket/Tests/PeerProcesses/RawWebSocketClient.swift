@@ -5,7 +5,7 @@
 /// real loopback socket. It writes hand-built, masked frames and prints, one per line, what the server sent back:
 /// `status <code>` for a refused upgrade, `data <opcode> <hex payload>` for data frames, `close <code>` for the close
 /// frame (1005 when it carries no code), `eof` when the connection ended without one, `timeout` when the server sent
-/// nothing for 10 seconds.
+/// nothing for 30 seconds (generous: the 10 000-connection test loads the machine in parallel).
 public enum RawWebSocketClient {
     /// One frame to send: the FIN bit, the opcode and the unmasked payload (the script masks it).
     public struct Frame: Sendable {
@@ -91,7 +91,7 @@ public enum RawWebSocketClient {
 
         def main():
             mode, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s = socket.create_connection(("127.0.0.1", port), timeout=30)
             if mode == "plain":
                 request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
             else:
