@@ -337,7 +337,7 @@ struct SocketRPCTests {
             let pending = Task { await client.outgoing.result(ChatApi.sendMessage, SendMessageRequest(text: "held-2", channelId: "c")) }
             #expect(await first(arrivals) != nil, "the second held request never reached its handler")
             await client.close()
-            #expect(await pending.value.error?.displayMessage == "Socket connection closed!")
+            #expect(await value(of: pending)?.error?.displayMessage == "Socket connection closed!")
             release.yield()
         }
     }
