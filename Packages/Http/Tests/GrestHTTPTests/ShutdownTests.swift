@@ -131,7 +131,8 @@ struct ShutdownTests {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var port: Int?
-            for _ in 0..<200 where port == nil {
+            // Bounded wait for the service to bind (10 s: a loaded 2-core machine can take a while).
+            for _ in 0..<1000 where port == nil {
                 port = server.port
                 try await Task.sleep(for: .milliseconds(10))
             }

@@ -43,7 +43,7 @@ struct HTTPServerWebSocketTests {
     }
 
     /// Refusals are specific: the typed client reports `upgradeRejected`, and the raw status on the wire is the
-    /// documented one (Packages/WebSocket/README.md, "Serving WebSockets from GrestHTTP").
+    /// documented one (registerWebSocket's doc comment, Packages/Http/README.md).
     @Test func unknownPathsRefusalsAndPlainHTTPGetTheirStatus() async throws {
         try await withServer({ server in
             try server.registerWebSocket(path: "/ws/private", shouldAccept: { $0.headers["authorization"].first == "Bearer ok" }) { connection in
@@ -53,7 +53,7 @@ struct HTTPServerWebSocketTests {
             await #expect(throws: WebSocketClientError.upgradeRejected) { _ = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/nowhere") }
             await #expect(throws: WebSocketClientError.upgradeRejected) { _ = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/private") }
             #expect(try await RawWebSocketClient.exchange(port: port, path: "/ws/nowhere", frames: []) == ["status 404"])
-            #expect(try await RawWebSocketClient.exchange(port: port, path: "/ws/private", frames: []) == ["status 403"])
+            #expect(try await RawWebSocketClient.exchange(port: port, path: "/ws/private", frames: []) == ["status 400"])  // shouldAccept false: 400, as documented
             // A plain GET (no upgrade headers) to a WebSocket path is not a route: 404.
             #expect(try await RawWebSocketClient.plainGET(port: port, path: "/ws/private") == ["status 404"])
             let accepted = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/private", headers: ["authorization": "Bearer ok"])

@@ -337,7 +337,7 @@ struct SocketRPCTests {
             let pending = Task { await client.outgoing.result(ChatApi.sendMessage, SendMessageRequest(text: "held-2", channelId: "c")) }
             #expect(await first(arrivals) != nil, "the second held request never reached its handler")
             await client.close()
-            #expect(await pending.value.error?.displayMessage == "Socket connection closed!")
+            #expect(await value(of: pending)?.error?.displayMessage == "Socket connection closed!")
             release.yield()
         }
     }
@@ -545,7 +545,8 @@ struct SocketRPCTests {
 
     @Test func handshakeTimeoutAndAppLevelHeartbeat() async throws {
         var configuration = SocketServerConfiguration()
-        configuration.handshakeTimeout = .milliseconds(200)
+        // Long enough for a loaded machine to connect and send `h` (the mute peer), short enough for the silent one.
+        configuration.handshakeTimeout = .seconds(2)
         configuration.peer.heartbeat = Heartbeat.Configuration(interval: .milliseconds(100), timeout: .milliseconds(200), usesProtocolPing: false)
         try await withServer({ server in
             try server.register(PublicChat, configuration: configuration) { _ in }
@@ -563,7 +564,8 @@ struct SocketRPCTests {
             #expect(await mute.next() == "p:::")
             let started = ContinuousClock.now
             while await mute.next() != nil {}
-            #expect(ContinuousClock.now - started < .seconds(3))
+            // Dropped after about interval + timeout (300 ms); the bound only has to tell "dropped" from "kept".
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 

@@ -3,7 +3,7 @@ import PeerProcesses
 import Testing
 
 /// The child-process harness the interop tests rely on.
-@Suite("Peer harness", .timeLimit(.minutes(1)))
+@Suite("Peer harness", .timeLimit(.minutes(2)))
 struct PeersTests {
     /// Regression: stopping a peer with SIGTERM never returned for a peer that blocks or ignores it (python and
     /// coreutils keep the signal mask of the thread that spawned them), which wedged the test run.
@@ -15,7 +15,8 @@ struct PeersTests {
             #expect(kill(pid_t(pid), 0) == 0, "the peer runs while the body does")
             return pid
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Far below the peer's 600 s sleep; generous because the idle-connections test loads the machine meanwhile.
+        #expect(ContinuousClock.now - started < .seconds(60))
         #expect(kill(pid_t(pid), 0) == -1 && errno == ESRCH, "the peer is gone (killed and waited for) once withServer returns")
     }
 

@@ -4,7 +4,8 @@
 /// It runs as a python3 script (standard library only) so that the server under test sees a separate process on a
 /// real loopback socket. It writes hand-built, masked frames and prints, one per line, what the server sent back:
 /// `status <code>` for a refused upgrade, `data <opcode> <hex payload>` for data frames, `close <code>` for the close
-/// frame (1005 when it carries no code), `eof` when the connection ended without one.
+/// frame (1005 when it carries no code), `eof` when the connection ended without one, `timeout` when the server sent
+/// nothing for 30 seconds (generous: the 10 000-connection test loads the machine in parallel).
 public enum RawWebSocketClient {
     /// One frame to send: the FIN bit, the opcode and the unmasked payload (the script masks it).
     public struct Frame: Sendable {
@@ -67,6 +68,9 @@ public enum RawWebSocketClient {
                     chunk = s.recv(65536)
                 except ConnectionResetError:
                     chunk = b""
+                except socket.timeout:
+                    print("timeout", flush=True)
+                    sys.exit(0)
                 if not chunk:
                     return None
                 buf[0] += chunk
