@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The outside judge: the official Python `prometheus_client` parsers, run on the text we produce. They parse it
 /// back into families (name, type, help, samples with labels and values) that the tests compare with what was
