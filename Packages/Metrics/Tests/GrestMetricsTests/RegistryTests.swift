@@ -177,6 +177,14 @@ struct RegistryTests {
         #expect(invalid.series([LabelPair("metric", "up_total")])?.value == .counter(4))
     }
 
+    @Test func negativeIncrementTrapsUnderTheTrapPolicy() async {
+        await #expect(processExitsWith: .failure) {
+            let registry = MetricsRegistry(invalidIncrements: .trap)
+            let counter = try registry.counter("down_total", help: "Down")
+            counter.inc(by: -1)
+        }
+    }
+
     @Test func lazyGaugesAreComputedAtScrapeTime() throws {
         let registry = MetricsRegistry()
         let source = Source()
