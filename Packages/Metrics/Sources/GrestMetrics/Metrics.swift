@@ -64,7 +64,8 @@ public struct CounterMetric<Labels: MetricLabels>: Sendable {
 
     /// The series for `labels`, created on first use (past the cap: the overflow series).
     public func labels(_ labels: Labels) -> CounterHandle {
-        CounterHandle(series: family.series(SeriesKey(names: Labels.names, values: labels.values)) { CounterSeries() }, incrementGuard: incrementGuard)
+        CounterHandle(
+            series: family.series(SeriesKey(names: Labels.names, values: labels.values)) { CounterSeries() }, incrementGuard: incrementGuard)
     }
 
     public func inc(_ labels: Labels, by amount: Double = 1) { self.labels(labels).inc(by: amount) }

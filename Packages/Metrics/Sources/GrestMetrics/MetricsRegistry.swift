@@ -223,7 +223,8 @@ public final class MetricsRegistry: Sendable {
         let cap = defaultCap
         return families.withLock { families -> MetricFamily? in
             if let existing = families[name] {
-                return existing.shape.kind == kind && !existing.shape.isLazy && (kind != .histogram || existing.shape.buckets == buckets) ? existing : nil
+                return existing.shape.kind == kind && !existing.shape.isLazy && (kind != .histogram || existing.shape.buckets == buckets)
+                    ? existing : nil
             }
             let family = MetricFamily(
                 name: name, shape: FamilyShape(kind: kind, help: help, labelNames: nil, buckets: buckets, isLazy: false), group: nil, cap: cap,

@@ -73,7 +73,8 @@ struct ExpositionTests {
         #expect(ExpositionFormat.negotiate(accept: nil) == .prometheus)
         #expect(ExpositionFormat.negotiate(accept: "text/plain;version=0.0.4;q=0.5,*/*;q=0.1") == .prometheus)
         #expect(
-            ExpositionFormat.negotiate(accept: "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;q=0.5")
+            ExpositionFormat.negotiate(
+                accept: "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;q=0.5")
                 == .openMetrics)
         #expect(ExpositionFormat.negotiate(accept: "application/openmetrics-text;q=0, text/plain") == .prometheus)
     }
