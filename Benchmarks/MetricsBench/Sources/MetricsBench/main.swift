@@ -41,8 +41,11 @@ let grestCounter = try grest.counter("bench_requests_total", help: "Requests", l
 let grestHistogram = try grest.histogram("bench_latency_seconds", help: "Latency", labels: PathLabels.self, buckets: buckets)
     .labels(PathLabels(path: "/a"))
 let prometheus = PrometheusCollectorRegistry()
-let promCounter = prometheus.makeCounter(name: "bench_requests_total", labels: [("path", "/a")])
-let promHistogram = prometheus.makeValueHistogram(name: "bench_latency_seconds", labels: [("path", "/a")], buckets: buckets)
+let promCounter = prometheus.makeCounter(
+    descriptor: MetricNameDescriptor(metricName: "bench_requests", unitName: "total", helpText: "Requests"), labels: [("path", "/a")])
+let promHistogram = prometheus.makeValueHistogram(
+    descriptor: MetricNameDescriptor(metricName: "bench_latency", unitName: "seconds", helpText: "Latency"), labels: [("path", "/a")],
+    buckets: buckets)
 
 print("GrestMetrics vs swift-prometheus 2.4.1 (\(operations) operations per run, best of 5, ns/op; ratio > 1 = GrestMetrics faster)")
 print("operation            tasks  grest   swift-prometheus  ratio")

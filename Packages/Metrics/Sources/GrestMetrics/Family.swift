@@ -92,7 +92,8 @@ final class MetricFamily: Sendable {
             }
         }
         rows.sort { lhs, rhs in
-            lhs.0.values.lexicographicallyPrecedes(rhs.0.values) || (lhs.0.values == rhs.0.values && lhs.0.names.lexicographicallyPrecedes(rhs.0.names))
+            lhs.0.values.lexicographicallyPrecedes(rhs.0.values)
+                || (lhs.0.values == rhs.0.values && lhs.0.names.lexicographicallyPrecedes(rhs.0.names))
         }
         return MetricFamilySnapshot(
             name: name, help: shape.help, kind: shape.kind, group: group, series: rows.map { SeriesSnapshot(labels: $0.0.pairs, value: $0.1) })

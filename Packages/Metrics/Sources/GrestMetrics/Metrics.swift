@@ -20,13 +20,14 @@ public enum InvalidIncrementPolicy: Sendable {
 struct IncrementGuard: Sendable {
     let metric: String
     let policy: InvalidIncrementPolicy
-    let invalid: CounterSeries?
+    /// `grest_metrics_invalid_increments_total`; its series for this metric appears on the first rejection.
+    let invalid: MetricFamily?
 
     func admits(_ amount: Double) -> Bool {
         if amount >= 0, amount.isFinite { return true }
         switch policy {
         case .trap: preconditionFailure("Counter \(metric) incremented by \(amount): counters only go up by finite amounts")
-        case .ignoreAndCount: invalid?.add(Int64(1))
+        case .ignoreAndCount: invalid?.series(SeriesKey(names: ["metric"], values: [metric])) { CounterSeries() }.add(Int64(1))
         }
         return false
     }
@@ -63,7 +64,8 @@ public struct CounterMetric<Labels: MetricLabels>: Sendable {
 
     /// The series for `labels`, created on first use (past the cap: the overflow series).
     public func labels(_ labels: Labels) -> CounterHandle {
-        CounterHandle(series: family.series(SeriesKey(names: Labels.names, values: labels.values)) { CounterSeries() }, incrementGuard: incrementGuard)
+        CounterHandle(
+            series: family.series(SeriesKey(names: Labels.names, values: labels.values)) { CounterSeries() }, incrementGuard: incrementGuard)
     }
 
     public func inc(_ labels: Labels, by amount: Double = 1) { self.labels(labels).inc(by: amount) }

@@ -103,14 +103,19 @@ public final class MetricsRegistry: Sendable {
         _ name: String, help: String, labels: Labels.Type = NoLabels.self, cap: Int? = nil
     ) throws(MetricsDefinitionError) -> CounterMetric<Labels> {
         let family = try family(name, FamilyShape(kind: .counter, help: help, labelNames: Labels.names, buckets: [], isLazy: false), cap: cap)
-        return CounterMetric(family: family, incrementGuard: incrementGuard(for: name))
+        let metric = CounterMetric<Labels>(family: family, incrementGuard: incrementGuard(for: name))
+        if Labels.names.isEmpty { _ = metric.family.series(.empty) { CounterSeries() } }  // exported as 0 before first use
+        return metric
     }
 
     /// Declares (or finds) a gauge.
     public func gauge<Labels: MetricLabels>(
         _ name: String, help: String, labels: Labels.Type = NoLabels.self, cap: Int? = nil
     ) throws(MetricsDefinitionError) -> GaugeMetric<Labels> {
-        GaugeMetric(family: try family(name, FamilyShape(kind: .gauge, help: help, labelNames: Labels.names, buckets: [], isLazy: false), cap: cap))
+        let metric = GaugeMetric<Labels>(
+            family: try family(name, FamilyShape(kind: .gauge, help: help, labelNames: Labels.names, buckets: [], isLazy: false), cap: cap))
+        if Labels.names.isEmpty { _ = metric.family.series(.empty) { GaugeSeries() } }
+        return metric
     }
 
     /// Declares (or finds) a histogram.
@@ -120,8 +125,10 @@ public final class MetricsRegistry: Sendable {
     ) throws(MetricsDefinitionError) -> HistogramMetric<Labels> {
         try Self.validate(buckets: buckets, metric: name)
         if Labels.names.contains("le") { throw .invalidLabelName(metric: name, label: "le") }
-        return HistogramMetric(
+        let metric = HistogramMetric<Labels>(
             family: try family(name, FamilyShape(kind: .histogram, help: help, labelNames: Labels.names, buckets: buckets, isLazy: false), cap: cap))
+        if Labels.names.isEmpty { _ = metric.family.series(.empty) { HistogramSeries(bounds: buckets) } }
+        return metric
     }
 
     /// Declares a gauge computed at scrape time, without labels.
@@ -179,9 +186,7 @@ public final class MetricsRegistry: Sendable {
     // MARK: Internals
 
     func incrementGuard(for name: String) -> IncrementGuard {
-        IncrementGuard(
-            metric: name, policy: invalidIncrements,
-            invalid: invalid.series(SeriesKey(names: ["metric"], values: [name])) { CounterSeries() })
+        IncrementGuard(metric: name, policy: invalidIncrements, invalid: invalid)
     }
 
     private func family(
@@ -218,7 +223,8 @@ public final class MetricsRegistry: Sendable {
         let cap = defaultCap
         return families.withLock { families -> MetricFamily? in
             if let existing = families[name] {
-                return existing.shape.kind == kind && !existing.shape.isLazy && (kind != .histogram || existing.shape.buckets == buckets) ? existing : nil
+                return existing.shape.kind == kind && !existing.shape.isLazy && (kind != .histogram || existing.shape.buckets == buckets)
+                    ? existing : nil
             }
             let family = MetricFamily(
                 name: name, shape: FamilyShape(kind: kind, help: help, labelNames: nil, buckets: buckets, isLazy: false), group: nil, cap: cap,

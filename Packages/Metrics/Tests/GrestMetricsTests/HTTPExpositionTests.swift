@@ -45,10 +45,10 @@ struct HTTPExpositionTests {
                 try response.body.write(toFile: path, atomically: true, encoding: .utf8)  // for the README's sample scrape
             }
             let families = try PythonJudge.parse(response.body, openMetrics: false)
-            #expect(families.family("chat_messages_total")?.samples.first?.labels["room"] == "lobby \"main\", a=b\nc")
+            #expect(families.family("chat_messages")?.samples.first?.labels["room"] == "lobby \"main\", a=b\nc")
             #expect(families.family("process_open_fds") != nil)
             // The first scrape went through the server's own request metrics, recorded via swift-metrics.
-            let requests = try #require(families.family("grest_http_requests_total"))
+            let requests = try #require(families.family("grest_http_requests"))
             let ok = requests.samples.first { $0.labels["api"] == "GrestMetrics" && $0.labels["result"] == "OK" }
             #expect(ok?.value == "1.0")
             #expect(families.family("grest_http_request_duration_seconds")?.type == "histogram")

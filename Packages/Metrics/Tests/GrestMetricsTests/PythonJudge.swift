@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The outside judge: the official Python `prometheus_client` parsers, run on the text we produce. They parse it
 /// back into families (name, type, help, samples with labels and values) that the tests compare with what was
@@ -58,7 +59,9 @@ enum PythonJudge {
     static func parse(_ text: String, openMetrics: Bool) throws -> [Family] {
         let (status, output) = try run(["-c", script, openMetrics ? "openmetrics" : "prometheus"], input: Data(text.utf8))
         guard status == 0 else {
-            throw Failure(description: "prometheus_client refused the exposition (exit \(status)): \(String(decoding: output, as: UTF8.self))\n--- text ---\n\(text)")
+            throw Failure(
+                description:
+                    "prometheus_client refused the exposition (exit \(status)): \(String(decoding: output, as: UTF8.self))\n--- text ---\n\(text)")
         }
         return try JSONDecoder().decode([Family].self, from: output)
     }

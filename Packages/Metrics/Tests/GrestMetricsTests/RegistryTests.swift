@@ -177,6 +177,14 @@ struct RegistryTests {
         #expect(invalid.series([LabelPair("metric", "up_total")])?.value == .counter(4))
     }
 
+    @Test func negativeIncrementTrapsUnderTheTrapPolicy() async {
+        await #expect(processExitsWith: .failure) {
+            let registry = MetricsRegistry(invalidIncrements: .trap)
+            let counter = try registry.counter("down_total", help: "Down")
+            counter.inc(by: -1)
+        }
+    }
+
     @Test func lazyGaugesAreComputedAtScrapeTime() throws {
         let registry = MetricsRegistry()
         let source = Source()
@@ -195,7 +203,8 @@ struct RegistryTests {
     @Test func processMetricsReadTheProcess() throws {
         let registry = MetricsRegistry()
         let process = try registry.register(ProcessMetrics.self)
-        let values = Dictionary(uniqueKeysWithValues: registry.snapshot(MetricsFilter(include: ["process"])).map { ($0.name, $0.series[0].value.number) })
+        let values = Dictionary(
+            uniqueKeysWithValues: registry.snapshot(MetricsFilter(include: ["process"])).map { ($0.name, $0.series[0].value.number) })
         #expect(values["process_resident_memory_bytes", default: 0] > 1_000_000)
         #expect(values["process_open_fds", default: 0] >= 3)
         #expect(values["process_max_fds", default: 0] >= values["process_open_fds", default: 0])
@@ -210,7 +219,10 @@ struct RegistryTests {
         _ = try registry.counter("other_total", help: "Other")
         let names = { (filter: MetricsFilter) in registry.snapshot(filter).map(\.name) }
         #expect(names(MetricsFilter(include: ["shop"])) == ["shop_checkout_seconds", "shop_open_carts", "shop_orders_total"])
-        #expect(names(MetricsFilter(include: ["shop", "other_total"], exclude: ["shop_open_carts"])) == ["other_total", "shop_checkout_seconds", "shop_orders_total"])
+        #expect(
+            names(MetricsFilter(include: ["shop", "other_total"], exclude: ["shop_open_carts"])) == [
+                "other_total", "shop_checkout_seconds", "shop_orders_total",
+            ])
         #expect(!names(MetricsFilter(exclude: ["shop", "grest_metrics"])).contains { $0.hasPrefix("shop") || $0.hasPrefix("grest") })
     }
 }
