@@ -21,7 +21,7 @@ build: bootstrap
 TEST_TARGETS := GrestSchemaTests GrestContextTests GrestHTTPTests WebSocketCompressionTests GrestWebSocketTransportTests GrestWebSocketTests
 # Each new package appends its own test targets on its own line.
 TEST_TARGETS += ChatExampleTests
-TEST_TARGETS += GrestDiscoveryTests GrestDiscoveryEtcdTests GrestDiscoveryIntegrationTests
+TEST_TARGETS += GrestDiscoveryTests GrestDiscoveryEtcdTests GrestDiscoveryIntegrationTests GrestDiscoveryLocalTests
 
 test: bootstrap
 	$(SWIFT) build --build-tests
@@ -82,6 +82,10 @@ bench-ws: bootstrap
 
 bench-rpc: bootstrap
 	bash Scripts/bench-rpc.sh
+
+.PHONY: bench-discovery
+bench-discovery: bootstrap
+	bash Scripts/bench-discovery.sh
 
 # Outside judges: JSONTestSuite (318 cases) and, once the WebSocket transport lands, Autobahn in both roles.
 conformance: conformance-json $(if $(wildcard Scripts/conformance-autobahn.sh),conformance-autobahn)

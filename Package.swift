@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "GrestDiscovery", targets: ["GrestDiscovery"]),
         .library(name: "GrestDiscoveryEtcd", targets: ["GrestDiscoveryEtcd"]),
         .library(name: "GrestDiscoveryIntegration", targets: ["GrestDiscoveryIntegration"]),
+        .library(name: "GrestDiscoveryLocal", targets: ["GrestDiscoveryLocal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
@@ -155,7 +156,11 @@ let package = Package(
         ),
         // Packages/Discovery
         .target(name: "GrestDiscovery", path: "Packages/Discovery/Sources/GrestDiscovery"),
-        .target(name: "GrestDiscoveryEtcd", dependencies: ["GrestDiscovery"], path: "Packages/Discovery/Sources/GrestDiscoveryEtcd"),
+        .target(
+            name: "GrestDiscoveryEtcd",
+            dependencies: ["GrestDiscovery", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Packages/Discovery/Sources/GrestDiscoveryEtcd"
+        ),
         .target(
             name: "GrestDiscoveryIntegration",
             dependencies: [
@@ -166,6 +171,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Packages/Discovery/Sources/GrestDiscoveryIntegration"
+        ),
+        .target(
+            name: "GrestDiscoveryLocal",
+            dependencies: [
+                "GrestDiscovery",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Packages/Discovery/Sources/GrestDiscoveryLocal"
         ),
         .testTarget(name: "GrestDiscoveryTests", dependencies: ["GrestDiscovery"], path: "Packages/Discovery/Tests/GrestDiscoveryTests"),
         .testTarget(
@@ -181,6 +196,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Packages/Discovery/Tests/GrestDiscoveryIntegrationTests"
+        ),
+        .testTarget(
+            name: "GrestDiscoveryLocalTests",
+            dependencies: ["GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration", "GrestHTTP", "GrestSchema"],
+            path: "Packages/Discovery/Tests/GrestDiscoveryLocalTests"
         ),
         // The chat example's library (Examples/Sources/ChatExample), built and tested with the packages.
         .target(

@@ -1,0 +1,131 @@
+public import GrestDiscovery
+public import NIOCore
+import NIOHTTP1
+public import NIOPosix
+import Synchronization
+
+/// A development router (grest-ts `GGLocalDiscoveryServer`, in-process part): one loopback origin for every API,
+/// reverse-proxying each HTTP request to a replica of the API whose path prefix is the longest match.
+///
+/// ```swift
+/// let router = LocalDiscoveryRouter()
+/// try await router.start()                                   // 127.0.0.1, a free port
+/// try await router.registry.register(registrations)         // or DiscoveryRegistrationService(discovery: router.registry)
+/// let users = HTTPClient(UsersHTTP, discovery: router.discovery)   // every API resolves to the router
+/// ```
+///
+/// Binds `127.0.0.1` by default (grest-ts bound `0.0.0.0` with an unauthenticated register endpoint). No route:
+/// 404 with the known prefixes; an upstream that cannot be reached or drops mid-request: 502 naming it.
+public final class LocalDiscoveryRouter: Sendable {
+    public let host: String
+    public let requestedPort: Int
+    /// The route table: every registration the router proxies to.
+    public let registry: InMemoryDiscovery
+    private let strategy: RoutingStrategy
+    private let group: any EventLoopGroup
+    private let state = Mutex<(channel: (any Channel)?, port: Int?)>((nil, nil))
+
+    /// - Parameter strategy: How a replica is picked per request (round-robin by default).
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, registry: InMemoryDiscovery = InMemoryDiscovery(), strategy: RoutingStrategy = .roundRobin,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.host = host
+        self.requestedPort = port
+        self.registry = registry
+        self.strategy = strategy
+        self.group = eventLoopGroup
+    }
+
+    /// The bound port once started.
+    public var port: Int? { state.withLock { $0.port } }
+
+    /// The router's origin, once started.
+    public var endpoint: Endpoint? { port.map { Endpoint(scheme: "http", host: host, port: $0) } }
+
+    /// A client that resolves every registered API to the router's origin (what grest-ts's `discoverApi` returned)
+    /// and registers into the router's table.
+    public var discovery: any DiscoveryClient { RouterDiscovery(router: self) }
+
+    /// Binds; after it returns ``port`` holds the bound port.
+    public func start() async throws {
+        let router = self
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(router: router))
+                }
+            }
+            .bind(host: host, port: requestedPort).get()
+        state.withLock { $0 = (channel, channel.localAddress?.port) }
+    }
+
+    /// Stops listening; connections in flight finish on their own.
+    public func shutdown() async {
+        let channel = state.withLock { state -> (any Channel)? in
+            defer { state.channel = nil }
+            return state.channel
+        }
+        try? await channel?.close()
+    }
+
+    /// The registration to proxy `path` to: the longest matching prefix, then the strategy among its replicas.
+    package func route(for path: Substring) -> ServiceRegistration? {
+        var best: [ServiceRegistration] = []
+        var bestLength = -1
+        for registration in registry.registrations() where registration.scheme == .http {
+            let prefix = registration.pathPrefix
+            guard Self.path(path, hasPrefix: prefix), prefix.count >= bestLength else { continue }
+            if prefix.count > bestLength {
+                best = []
+                bestLength = prefix.count
+            }
+            best.append(registration)
+        }
+        guard let first = best.first else { return nil }
+        guard let chosen = strategy.select(from: best.map(\.endpoint), api: first.api) else { return nil }
+        return best.first { $0.endpoint == chosen }
+    }
+
+    /// The prefixes known, for the 404 body.
+    package var knownPrefixes: [String] { Array(Set(registry.registrations().map { $0.pathPrefix.isEmpty ? "/" : $0.pathPrefix })).sorted() }
+
+    /// `/api/users/1` has prefix `/api/users`, `/api/usersX` does not.
+    static func path(_ path: Substring, hasPrefix prefix: String) -> Bool {
+        if prefix.isEmpty { return true }
+        guard path.hasPrefix(prefix) else { return false }
+        let rest = path.dropFirst(prefix.count)
+        return rest.isEmpty || rest.first == "/" || rest.first == "?"
+    }
+}
+
+/// Resolves every API with at least one registration to the router's origin.
+struct RouterDiscovery: DiscoveryClient {
+    let router: LocalDiscoveryRouter
+
+    func instances(api: String) async throws(DiscoveryError) -> [Endpoint] {
+        guard let endpoint = router.endpoint else { throw .unavailable("Router not started yet!") }
+        return router.registry.registrations(api: api).isEmpty ? [] : [endpoint]
+    }
+
+    func subscribe(api: String) -> AsyncThrowingStream<[Endpoint], any Error> {
+        let endpoint = router.endpoint
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Endpoint].self)
+        let task = Task {
+            do {
+                for try await replicas in router.registry.subscribe(api: api) { continuation.yield(replicas.isEmpty || endpoint == nil ? [] : [endpoint!]) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    func register(_ registrations: [ServiceRegistration]) async throws(DiscoveryError) { try await router.registry.register(registrations) }
+    func unregister(_ registrations: [ServiceRegistration]) async throws(DiscoveryError) { try await router.registry.unregister(registrations) }
+}
