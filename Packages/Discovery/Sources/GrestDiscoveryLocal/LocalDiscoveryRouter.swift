@@ -24,6 +24,8 @@ public final class LocalDiscoveryRouter: Sendable {
     private let strategy: RoutingStrategy
     private let group: any EventLoopGroup
     private let state = Mutex<(channel: (any Channel)?, port: Int?)>((nil, nil))
+    /// Upstreams (`host:port`) out of rotation: failed a health probe, or refused a proxied connection.
+    private let ejected = Mutex<Set<String>>([])
 
     /// - Parameter strategy: How a replica is picked per request (round-robin by default).
     public init(
@@ -72,8 +74,10 @@ public final class LocalDiscoveryRouter: Sendable {
         try? await channel?.close()
     }
 
-    /// The registration to proxy `path` to: the longest matching prefix, then the strategy among its replicas.
-    package func route(for path: Substring) -> ServiceRegistration? {
+    /// The registration to proxy `path` to: the longest matching prefix, then the strategy among its replicas that
+    /// are in rotation and not in `excluding` (replicas already tried for this request). When every replica is
+    /// ejected they are all tried anyway: a stale ejection must not turn into a certain 502.
+    package func route(for path: Substring, excluding: Set<String> = []) -> ServiceRegistration? {
         var best: [ServiceRegistration] = []
         var bestLength = -1
         for registration in registry.registrations() where registration.scheme == .http {
@@ -85,9 +89,48 @@ public final class LocalDiscoveryRouter: Sendable {
             }
             best.append(registration)
         }
-        guard let first = best.first else { return nil }
-        guard let chosen = strategy.select(from: best.map(\.endpoint), api: first.api) else { return nil }
-        return best.first { $0.endpoint == chosen }
+        let untried = best.filter { !excluding.contains($0.endpoint.hostPort.description) }
+        let ejected = ejected.withLock { $0 }
+        let healthy = untried.filter { !ejected.contains($0.endpoint.hostPort.description) }
+        let candidates = healthy.isEmpty ? untried : healthy
+        guard let first = candidates.first else { return nil }
+        guard let chosen = strategy.select(from: candidates.map(\.endpoint), api: first.api) else { return nil }
+        return candidates.first { $0.endpoint == chosen }
+    }
+
+    /// Takes an upstream out of rotation (passive ejection after a refused connection); the next successful health
+    /// probe puts it back.
+    package func eject(_ upstream: HostPort) {
+        _ = ejected.withLock { $0.insert(upstream.description) }
+    }
+
+    /// The upstreams currently out of rotation.
+    public var ejectedUpstreams: Set<String> { ejected.withLock { $0 } }
+
+    /// One round of active health checks: `GET healthPath` on every registered HTTP upstream; anything but a 2xx
+    /// within `timeout` takes it out of rotation, a 2xx puts it back.
+    public func checkHealth(path healthPath: String = "/healthz", timeout: Duration = .seconds(1)) async {
+        let upstreams = Set(registry.registrations().filter { $0.scheme == .http }.map(\.endpoint.hostPort))
+        await withTaskGroup(of: (HostPort, Bool).self) { group in
+            for upstream in upstreams {
+                group.addTask { [group = self.group] in
+                    (upstream, await HealthProbe.isHealthy(upstream, path: healthPath, timeout: timeout, group: group))
+                }
+            }
+            for await (upstream, healthy) in group {
+                ejected.withLock { ejected in
+                    if healthy { ejected.remove(upstream.description) } else { ejected.insert(upstream.description) }
+                }
+            }
+        }
+    }
+
+    /// Runs ``checkHealth(path:timeout:)`` every `interval` until the task is cancelled.
+    public func runHealthChecks(path healthPath: String = "/healthz", every interval: Duration = .seconds(2)) async {
+        while !Task.isCancelled {
+            await checkHealth(path: healthPath)
+            try? await Task.sleep(for: interval)
+        }
     }
 
     /// The prefixes known, for the 404 body.

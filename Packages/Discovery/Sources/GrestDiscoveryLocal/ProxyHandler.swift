@@ -33,9 +33,14 @@ final class ProxyHandler: ChannelInboundHandler {
         }
     }
 
-    private func forward(context: ChannelHandlerContext, head: HTTPRequestHead, body: [ByteBuffer]) {
+    private func forward(context: ChannelHandlerContext, head: HTTPRequestHead, body: [ByteBuffer], tried: Set<String> = []) {
         let path = head.uri.prefix { $0 != "?" }
-        guard let target = router.route(for: path) else {
+        guard let target = router.route(for: path, excluding: tried) else {
+            if let last = tried.first {
+                // Every replica refused the connection.
+                Self.badGateway(context: context, upstream: "http://" + last, reason: "no replica accepted the connection", keepAlive: head.isKeepAlive)
+                return
+            }
             let prefixes = router.knownPrefixes.map { "\"\(jsonEscaped($0))\"" }.joined(separator: ",")
             let message = "No route for \(head.method.rawValue) \(path)! Did you forget to start a service? Known prefixes: \(router.knownPrefixes.joined(separator: ", "))"
             Self.respond(context: context, status: .notFound, json: "{\"error\":\"\(jsonEscaped(message))\",\"prefixes\":[\(prefixes)]}", keepAlive: head.isKeepAlive)
@@ -49,6 +54,9 @@ final class ProxyHandler: ChannelInboundHandler {
         let keepAlive = head.isKeepAlive
         let downstream = NIOLoopBound(context, eventLoop: context.eventLoop)
         let request = NIOLoopBound((upstreamHead, body), eventLoop: context.eventLoop)
+        let retry = NIOLoopBound((self, head, tried.union([target.endpoint.hostPort.description])), eventLoop: context.eventLoop)
+        let router = self.router
+        let upstream = target.endpoint.hostPort
         ClientBootstrap(group: context.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(2))
@@ -61,8 +69,11 @@ final class ProxyHandler: ChannelInboundHandler {
                 }
             }
             .connect(host: target.host, port: target.port)
-            .whenFailure { error in
-                Self.badGateway(context: downstream.value, upstream: upstreamName, reason: "\(error)", keepAlive: keepAlive)
+            .whenFailure { _ in
+                // Nothing was sent: eject the replica and retry the request on another one (502 when none is left).
+                router.eject(upstream)
+                let (handler, head, tried) = retry.value
+                handler.forward(context: downstream.value, head: head, body: request.value.1, tried: tried)
             }
     }
 

@@ -27,8 +27,14 @@ enum PingApi {
     static let nested = HTTPSchema(Contract("PingAdminApi", other), pathPrefix: "api/ping/admin").routes { $0.get(other, "/whoami") }
 }
 
-func server(_ name: String) async throws -> HTTPServer {
+enum HealthApi {
+    static let check = ContractMethod("check", success: IsNote)
+    static let http = HTTPSchema(Contract("HealthApi", check), pathPrefix: "").routes { $0.get(check, "/healthz") }
+}
+
+func server(_ name: String, healthy: Bool = true) async throws -> HTTPServer {
     let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0))
+    if healthy { server.register(HealthApi.http) { impl in impl.handle(HealthApi.check) { Note(text: "ok") } } }
     server.register(PingApi.http) { impl in
         impl.handle(PingApi.whoami) { Note(text: name) }
         impl.handle(PingApi.echo) { input in Echo(text: name + ":" + input.text, n: input.n + 1) }
@@ -95,6 +101,40 @@ struct LocalDiscoveryRouterTests {
         #expect(failed.status == 502)
         #expect(failed.body.contains("Proxy error: http://127.0.0.1:\(port) failed"))
         await router.shutdown()
+    }
+
+    @Test func aFailingHealthCheckTakesAReplicaOutOfRotation() async throws {
+        let (a, b) = (try await server("a"), try await server("b", healthy: false))
+        let router = LocalDiscoveryRouter()
+        try await router.start()
+        try await router.registry.register(registrations(a, "a") + registrations(b, "b"))
+        let client = HTTPClient(PingApi.http, discovery: router.discovery)
+        var before: Set<String> = []
+        for _ in 0..<2 { before.insert(try await client.call(PingApi.whoami).text) }
+        #expect(before == ["a", "b"])
+
+        await router.checkHealth()
+        #expect(router.ejectedUpstreams == ["127.0.0.1:\(b.port!)"])
+        for _ in 0..<4 { #expect(try await client.call(PingApi.whoami).text == "a") }
+        await client.shutdown()
+        await router.shutdown()
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    @Test func aReplicaThatRefusesConnectionsIsRetriedOnALiveOneAndEjected() async throws {
+        let (a, b) = (try await server("a"), try await server("b"))
+        let router = LocalDiscoveryRouter()
+        try await router.start()
+        try await router.registry.register(registrations(a, "a") + registrations(b, "b"))
+        let deadPort = a.port!
+        await a.shutdown()  // still registered: a crash the registry has not noticed
+        let client = HTTPClient(PingApi.http, discovery: router.discovery)
+        for _ in 0..<4 { #expect(try await client.call(PingApi.whoami).text == "b") }
+        #expect(router.ejectedUpstreams == ["127.0.0.1:\(deadPort)"])
+        await client.shutdown()
+        await router.shutdown()
+        await b.shutdown()
     }
 
     @Test func bindsLoopbackByDefaultAndRefusesMalformedRegistrations() async throws {
