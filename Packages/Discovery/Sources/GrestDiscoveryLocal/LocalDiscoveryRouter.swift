@@ -2,6 +2,7 @@ public import GrestDiscovery
 public import NIOCore
 import NIOHTTP1
 public import NIOPosix
+import NIOWebSocket
 import Synchronization
 
 /// A development router (grest-ts `GGLocalDiscoveryServer`, in-process part): one loopback origin for every API,
@@ -26,12 +27,16 @@ public final class LocalDiscoveryRouter: Sendable {
     private let state = Mutex<(channel: (any Channel)?, port: Int?)>((nil, nil))
     /// Upstreams (`host:port`) out of rotation: failed a health probe, or refused a proxied connection.
     private let ejected = Mutex<Set<String>>([])
+    private let connections = Atomic<Int>(0)
+    /// What `discovery/getServerInfo` reports: `embedded` (in a service) or `bin` (the standalone executable).
+    public let kind: String
 
     /// - Parameter strategy: How a replica is picked per request (round-robin by default).
     public init(
         host: String = "127.0.0.1", port: Int = 0, registry: InMemoryDiscovery = InMemoryDiscovery(), strategy: RoutingStrategy = .roundRobin,
-        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        kind: String = "embedded", eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
+        self.kind = kind
         self.host = host
         self.requestedPort = port
         self.registry = registry
@@ -56,9 +61,28 @@ public final class LocalDiscoveryRouter: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(router: router))
+                let connectionID = "client-\(router.connections.wrappingAdd(1, ordering: .relaxed).newValue)"
+                let ipc = NIOWebSocketServerUpgrader(
+                    maxFrameSize: 1 << 20,
+                    shouldUpgrade: { channel, head in
+                        channel.eventLoop.makeSucceededFuture(head.uri.hasPrefix(IPCHandler.path) ? HTTPHeaders() : nil)
+                    },
+                    upgradePipelineHandler: { channel, head in
+                        let runtime = head.uri.split(separator: "runtimeId=").dropFirst().first.map { String($0.prefix { $0 != "&" }) } ?? ""
+                        return channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(IPCHandler(router: router, connectionID: connectionID, runtime: runtime))
+                        }
+                    })
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withServerUpgrade: (
+                            upgraders: [ipc],
+                            completionHandler: { context in
+                                context.pipeline.syncOperations.removeHandler(name: ProxyHandler.name, promise: nil)
+                            }
+                        ),
+                        withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(router: router), name: ProxyHandler.name)
                 }
             }
             .bind(host: host, port: requestedPort).get()

@@ -6,9 +6,10 @@ import NIOPosix
 /// One downstream connection of the router: collects a request, picks the upstream, relays the response.
 /// NIO's pipeline handler (installed by `configureHTTPServerPipeline`) holds pipelined requests until each
 /// response has ended, so one request is in flight per connection.
-final class ProxyHandler: ChannelInboundHandler {
+final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
+    static let name = "grest.discovery.proxy"
 
     private let router: LocalDiscoveryRouter
     private var head: HTTPRequestHead?
@@ -35,6 +36,13 @@ final class ProxyHandler: ChannelInboundHandler {
 
     private func forward(context: ChannelHandlerContext, head: HTTPRequestHead, body: [ByteBuffer], tried: Set<String> = []) {
         let path = head.uri.prefix { $0 != "?" }
+        if head.headers.contains(name: "upgrade") {
+            // Only the framework connection upgrades here; proxying other WebSocket upgrades is not built yet.
+            Self.respond(
+                context: context, status: .notImplemented, json: "{\"error\":\"WebSocket upgrades are not proxied by this router (only \(IPCHandler.path))\"}",
+                keepAlive: false)
+            return
+        }
         guard let target = router.route(for: path, excluding: tried) else {
             if let last = tried.first {
                 // Every replica refused the connection.
