@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "GrestDiscoveryEtcd", targets: ["GrestDiscoveryEtcd"]),
         .library(name: "GrestDiscoveryIntegration", targets: ["GrestDiscoveryIntegration"]),
         .library(name: "GrestDiscoveryLocal", targets: ["GrestDiscoveryLocal"]),
+        .executable(name: "grest-discovery", targets: ["grest-discovery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
@@ -180,8 +181,18 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Packages/Discovery/Sources/GrestDiscoveryLocal"
+        ),
+        .executableTarget(
+            name: "grest-discovery",
+            dependencies: [
+                "GrestDiscoveryLocal",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Packages/Discovery/Sources/grest-discovery"
         ),
         .testTarget(name: "GrestDiscoveryTests", dependencies: ["GrestDiscovery"], path: "Packages/Discovery/Tests/GrestDiscoveryTests"),
         .testTarget(

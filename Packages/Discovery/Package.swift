@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "GrestDiscoveryEtcd", targets: ["GrestDiscoveryEtcd"]),
         .library(name: "GrestDiscoveryIntegration", targets: ["GrestDiscoveryIntegration"]),
         .library(name: "GrestDiscoveryLocal", targets: ["GrestDiscoveryLocal"]),
+        .executable(name: "grest-discovery", targets: ["grest-discovery"]),
         .executable(name: "grest-discovery-bench", targets: ["grest-discovery-bench"]),
     ],
     dependencies: [
@@ -51,6 +52,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The standalone router (grest-ts `discovery-local` bin).
+        .executableTarget(
+            name: "grest-discovery",
+            dependencies: [
+                "GrestDiscoveryLocal",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // `make bench-discovery`: resolve() latency and the per-call resolution cost in the typed client.

@@ -30,13 +30,19 @@ public final class LocalDiscoveryRouter: Sendable {
     private let connections = Atomic<Int>(0)
     /// What `discovery/getServerInfo` reports: `embedded` (in a service) or `bin` (the standalone executable).
     public let kind: String
+    /// When set, `run()` probes `GET healthCheckPath` on every upstream each ``healthCheckInterval``.
+    public let healthCheckPath: String?
+    public let healthCheckInterval: Duration
 
     /// - Parameter strategy: How a replica is picked per request (round-robin by default).
     public init(
         host: String = "127.0.0.1", port: Int = 0, registry: InMemoryDiscovery = InMemoryDiscovery(), strategy: RoutingStrategy = .roundRobin,
-        kind: String = "embedded", eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        kind: String = "embedded", healthCheckPath: String? = nil, healthCheckInterval: Duration = .seconds(2),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.kind = kind
+        self.healthCheckPath = healthCheckPath
+        self.healthCheckInterval = healthCheckInterval
         self.host = host
         self.requestedPort = port
         self.registry = registry
