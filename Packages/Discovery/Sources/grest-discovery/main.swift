@@ -34,6 +34,6 @@ do {
     exit(1)
 }
 print("grest-discovery: routing on http://\(router.host):\(router.port!) (framework connection /__ggFrameworkConnection)")
-fflush(stdout)
+fflush(nil)  // flush all C streams: the line above is how scripts learn the port
 let logger = Logger(label: "grest.discovery")
 try await ServiceGroup(services: [router], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
