@@ -22,7 +22,7 @@ TEST_TARGETS := GrestSchemaTests GrestContextTests GrestHTTPTests WebSocketCompr
 # Each new package appends its own test targets on its own line.
 TEST_TARGETS += ChatExampleTests
 TEST_TARGETS += GrestMetricsTests
-TEST_TARGETS += GrestDiscoveryTests GrestDiscoveryEtcdTests GrestDiscoveryIntegrationTests
+TEST_TARGETS += GrestDiscoveryTests GrestDiscoveryEtcdTests GrestDiscoveryIntegrationTests GrestDiscoveryLocalTests
 TEST_TARGETS += GrestTestKitTests
 
 test: bootstrap
@@ -93,6 +93,10 @@ bench-rpc: bootstrap
 .PHONY: bench-metrics
 bench-metrics: bootstrap
 	$(SWIFT) run -c release --package-path Benchmarks/MetricsBench --scratch-path .build-bench-metrics grest-metrics-bench
+
+.PHONY: bench-discovery
+bench-discovery: bootstrap
+	bash Scripts/bench-discovery.sh
 
 # Outside judges: JSONTestSuite (318 cases) and, once the WebSocket transport lands, Autobahn in both roles.
 conformance: conformance-json $(if $(wildcard Scripts/conformance-autobahn.sh),conformance-autobahn)

@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "GrestDiscoveryEtcd", targets: ["GrestDiscoveryEtcd"]),
         .library(name: "GrestDiscoveryIntegration", targets: ["GrestDiscoveryIntegration"]),
         .library(name: "GrestTestKit", targets: ["GrestTestKit"]),
+        .library(name: "GrestDiscoveryLocal", targets: ["GrestDiscoveryLocal"]),
+        .executable(name: "grest-discovery", targets: ["grest-discovery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
@@ -186,7 +188,11 @@ let package = Package(
         ),
         // Packages/Discovery
         .target(name: "GrestDiscovery", path: "Packages/Discovery/Sources/GrestDiscovery"),
-        .target(name: "GrestDiscoveryEtcd", dependencies: ["GrestDiscovery"], path: "Packages/Discovery/Sources/GrestDiscoveryEtcd"),
+        .target(
+            name: "GrestDiscoveryEtcd",
+            dependencies: ["GrestDiscovery", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Packages/Discovery/Sources/GrestDiscoveryEtcd"
+        ),
         .target(
             name: "GrestDiscoveryIntegration",
             dependencies: [
@@ -197,6 +203,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Packages/Discovery/Sources/GrestDiscoveryIntegration"
+        ),
+        .target(
+            name: "GrestDiscoveryLocal",
+            dependencies: [
+                "GrestDiscovery",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Packages/Discovery/Sources/GrestDiscoveryLocal"
+        ),
+        .executableTarget(
+            name: "grest-discovery",
+            dependencies: [
+                "GrestDiscoveryLocal",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Packages/Discovery/Sources/grest-discovery"
         ),
         .testTarget(name: "GrestDiscoveryTests", dependencies: ["GrestDiscovery"], path: "Packages/Discovery/Tests/GrestDiscoveryTests"),
         .testTarget(
@@ -212,6 +239,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Packages/Discovery/Tests/GrestDiscoveryIntegrationTests"
+        ),
+        .testTarget(
+            name: "GrestDiscoveryLocalTests",
+            dependencies: ["GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration", "GrestHTTP", "GrestSchema"],
+            path: "Packages/Discovery/Tests/GrestDiscoveryLocalTests"
         ),
         // Packages/TestKit
         .target(

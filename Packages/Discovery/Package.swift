@@ -9,6 +9,9 @@ let package = Package(
         .library(name: "GrestDiscovery", targets: ["GrestDiscovery"]),
         .library(name: "GrestDiscoveryEtcd", targets: ["GrestDiscoveryEtcd"]),
         .library(name: "GrestDiscoveryIntegration", targets: ["GrestDiscoveryIntegration"]),
+        .library(name: "GrestDiscoveryLocal", targets: ["GrestDiscoveryLocal"]),
+        .executable(name: "grest-discovery", targets: ["grest-discovery"]),
+        .executable(name: "grest-discovery-bench", targets: ["grest-discovery-bench"]),
     ],
     dependencies: [
         .package(path: "../Schema"),
@@ -21,8 +24,11 @@ let package = Package(
     targets: [
         // Types, the DiscoveryClient protocol, static / Kubernetes DNS backends and decorators. No dependencies.
         .target(name: "GrestDiscovery"),
-        // etcd v3 through its JSON gateway: leases, keep-alive, watch. Foundation (URLSession) only.
-        .target(name: "GrestDiscoveryEtcd", dependencies: ["GrestDiscovery"]),
+        // etcd v3 through its JSON gateway: leases, keep-alive, watch. Foundation (URLSession) and swift-service-lifecycle.
+        .target(
+            name: "GrestDiscoveryEtcd",
+            dependencies: ["GrestDiscovery", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
         // The registration Service for an HTTPServer and the `discovery:` client conveniences.
         .target(
             name: "GrestDiscoveryIntegration",
@@ -37,6 +43,36 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The development router: an HTTP reverse proxy on loopback over an InMemoryDiscovery route table.
+        .target(
+            name: "GrestDiscoveryLocal",
+            dependencies: [
+                "GrestDiscovery",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The standalone router (grest-ts `discovery-local` bin).
+        .executableTarget(
+            name: "grest-discovery",
+            dependencies: [
+                "GrestDiscoveryLocal",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // `make bench-discovery`: resolve() latency and the per-call resolution cost in the typed client.
+        .executableTarget(
+            name: "grest-discovery-bench",
+            dependencies: [
+                "GrestDiscovery", "GrestDiscoveryEtcd", "GrestDiscoveryIntegration",
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestHTTP", package: "Http"),
+            ]
+        ),
         .testTarget(name: "GrestDiscoveryTests", dependencies: ["GrestDiscovery"]),
         .testTarget(name: "GrestDiscoveryEtcdTests", dependencies: ["GrestDiscovery", "GrestDiscoveryEtcd"]),
         .testTarget(
@@ -48,6 +84,14 @@ let package = Package(
                 .product(name: "GrestWebSocket", package: "WebSocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "GrestDiscoveryLocalTests",
+            dependencies: [
+                "GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration",
+                .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "GrestSchema", package: "Schema"),
             ]
         ),
     ],

@@ -60,6 +60,11 @@ public final class InMemoryDiscovery: DiscoveryClient {
     }
 
     public func unregister(_ registrations: [ServiceRegistration]) async throws(DiscoveryError) {
+        remove(registrations)
+    }
+
+    /// Removes exactly these registrations (same api and instance id); other replicas stay.
+    public func remove(_ registrations: [ServiceRegistration]) {
         remove { registration in registrations.contains { $0.api == registration.api && $0.instanceID == registration.instanceID } }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 public import GrestDiscovery
+public import ServiceLifecycle
 import Synchronization
 
 #if canImport(FoundationNetworking)
@@ -17,13 +18,14 @@ import FoundationNetworking
 /// let discovery = EtcdDiscovery(endpoint: URL(string: "http://127.0.0.1:2379")!, ttl: .seconds(5))
 /// try await discovery.checkReachable()                // fails fast with a clear message at start-up
 /// try await discovery.register(registrations)
-/// try await withThrowingDiscardingTaskGroup { group in group.addTask { try await discovery.run() } ... }
+/// // keep-alive: `discovery` is a swift-service-lifecycle Service; run it next to the servers
+/// try await ServiceGroup(services: [discovery, registration], gracefulShutdownSignals: [.sigterm], logger: logger).run()
 /// ```
 ///
 /// Staleness when etcd is lost while running: ``instances(api:)`` serves the last snapshot it read (possibly naming
 /// replicas that died since), subscriptions keep their last value, and ``run()`` retries; when etcd answers again
 /// and this replica's lease is gone, it grants a new lease and puts every registration again.
-public final class EtcdDiscovery: DiscoveryClient {
+public final class EtcdDiscovery: DiscoveryClient, Service {
     public let endpoint: URL
     public let keyPrefix: String
     public let ttl: Duration
@@ -135,13 +137,19 @@ public final class EtcdDiscovery: DiscoveryClient {
         if let revoke { _ = try await post("/v3/lease/revoke", ["ID": String(revoke)]) }
     }
 
-    /// Keeps the lease alive every `ttl / 3` until cancelled; re-grants and re-puts everything when etcd lost the
-    /// lease (restarted without its data, or the lease expired during an outage). Errors while etcd is unreachable
-    /// are retried, not thrown. Cancelling does not revoke: call ``unregister(_:)`` first for a graceful exit.
+    /// Keeps the lease alive every `ttl / 3` until cancelled or graceful shutdown (a swift-service-lifecycle
+    /// `Service`: put it in the same `ServiceGroup` as the servers it registers); re-grants and re-puts everything when
+    /// etcd lost the lease (restarted without its data, or the lease expired during an outage). Errors while etcd is
+    /// unreachable are retried, not thrown. Stopping does not revoke: ``unregister(_:)`` is the graceful exit.
     public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.keepAlive() }
+    }
+
+    private func keepAlive() async {
         let interval = ttl / 3
-        while !Task.isCancelled {
-            try await Task.sleep(for: interval)
+        while true {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
             guard let lease = state.withLock({ $0.lease }) else { continue }
             do {
                 let reply = try await post("/v3/lease/keepalive", ["ID": String(lease)])

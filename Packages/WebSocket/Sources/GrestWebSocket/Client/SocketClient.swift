@@ -26,6 +26,11 @@ public struct SocketClientConfiguration: Sendable {
     /// Share one socket with every other client of this pool that dials the same URL with the same handshake
     /// headers; `nil` (the default) gives this client a dedicated socket.
     public var pool: SocketClientPool? = nil
+    /// Asked before every dial (the first connect and each reconnect) for the origin to dial instead of the URL
+    /// given to `createClient` (the schema's path and query are appended). GrestDiscovery's
+    /// `createClient(discovery:)` sets it, so a client that reconnects moves to a live replica. A lookup that
+    /// throws fails that attempt as a transport error (retried by `reconnect`).
+    public var originLookup: (@Sendable () async throws -> String)? = nil
 
     public init() {
         var transport = WebSocketConfiguration()
@@ -345,10 +350,18 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
             return ready(.failure(.handshakeRejected(ServiceError.fromUnknown(error))))
         }
 
+        var dialURL = url
+        if let lookup = configuration.originLookup {
+            do {
+                dialURL = Self.buildURL(try await lookup(), path: schema.path, query: schema.encodeQuery(query))
+            } catch {
+                return ready(.failure(.transport("Service discovery failed for WebSocket API \(schema.name): \(error)")))
+            }
+        }
         let transportConfiguration = configuration.peer.transportConfiguration(configuration.transport)
         let transport: WebSocketConnection
         do {
-            transport = try await WebSocketClient.connect(to: url, configuration: transportConfiguration)
+            transport = try await WebSocketClient.connect(to: dialURL, configuration: transportConfiguration)
         } catch {
             return ready(.failure(.transport(String(describing: error))))
         }

@@ -1,0 +1,65 @@
+// `make bench-discovery`: resolve() latency uncached and cached (in-process registry and a real etcd when
+// ETCD_URL is set), and the cost of resolving per call in the typed HTTP client (discovery-backed ÷ fixed URL,
+// same server, same run).
+import Foundation
+import GrestDiscovery
+import GrestDiscoveryEtcd
+import GrestDiscoveryIntegration
+import GrestHTTP
+import GrestSchema
+
+struct Note: Sendable { var text: String }
+let IsNote = IsObject(Note.init, field("text", \.text, IsString))
+let whoami = ContractMethod("whoami", success: IsNote)
+let PingHTTP = HTTPSchema(Contract("PingApi", whoami), pathPrefix: "api/ping").routes { $0.get(whoami, "/whoami") }
+
+/// Mean nanoseconds per call of `body` over `iterations`, after a warm-up of a tenth.
+func measure(_ iterations: Int, _ body: () async throws -> Void) async throws -> Double {
+    for _ in 0..<max(1, iterations / 10) { try await body() }
+    let start = ContinuousClock.now
+    for _ in 0..<iterations { try await body() }
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) * 1e9 / Double(iterations) + Double(elapsed.components.attoseconds) / 1e9 / Double(iterations)
+}
+
+func report(_ name: String, _ nanoseconds: Double) {
+    print(String(format: "%-44@ %10.0f ns/op  %12.0f op/s", name as NSString, nanoseconds, 1e9 / nanoseconds))
+}
+
+let registrations = (0..<3).map { ServiceRegistration(api: "PingApi", port: 9000 + $0, instanceID: "r\($0)") }
+let registry = InMemoryDiscovery(registrations: registrations)
+let cachedRegistry = CachingDiscovery(registry, ttl: .seconds(5))
+report("resolve InMemoryDiscovery (uncached)", try await measure(200_000) { _ = try await registry.resolve(api: "PingApi") })
+report("resolve CachingDiscovery(InMemory) (cached)", try await measure(200_000) { _ = try await cachedRegistry.resolve(api: "PingApi") })
+
+if let etcdURL = ProcessInfo.processInfo.environment["ETCD_URL"].flatMap(URL.init(string:)) {
+    let etcd = EtcdDiscovery(endpoint: etcdURL)
+    try await etcd.register(registrations)
+    let cachedEtcd = CachingDiscovery(etcd, ttl: .seconds(5))
+    report("resolve EtcdDiscovery (uncached, HTTP range)", try await measure(500) { _ = try await etcd.resolve(api: "PingApi") })
+    report("resolve CachingDiscovery(etcd) (cached)", try await measure(200_000) { _ = try await cachedEtcd.resolve(api: "PingApi") })
+    try await etcd.unregister(registrations)
+}
+
+let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0))
+server.register(PingHTTP) { $0.handle(whoami) { Note(text: "pong") } }
+try await server.start()
+let port = server.port!
+let direct = HTTPClient(PingHTTP, baseURL: "http://127.0.0.1:\(port)")
+let viaDiscovery = HTTPClient(
+    PingHTTP, discovery: InMemoryDiscovery(registrations: [ServiceRegistration(api: "PingApi", port: port, instanceID: "bench")]))
+let calls = Int(ProcessInfo.processInfo.environment["CALLS"] ?? "") ?? 5_000
+var directTimes: [Double] = []
+var discoveryTimes: [Double] = []
+for _ in 0..<3 {  // interleaved rounds, so machine noise hits both alike
+    directTimes.append(try await measure(calls) { _ = try await direct.call(whoami) })
+    discoveryTimes.append(try await measure(calls) { _ = try await viaDiscovery.call(whoami) })
+}
+let directBest = directTimes.min()!
+let discoveryBest = discoveryTimes.min()!
+report("HTTPClient call, fixed URL (best of 3)", directBest)
+report("HTTPClient call, discovery: (best of 3)", discoveryBest)
+print(String(format: "discovery-backed client ÷ fixed URL: %.2fx throughput (1.00 = no overhead)", directBest / discoveryBest))
+await direct.shutdown()
+await viaDiscovery.shutdown()
+await server.shutdown()
