@@ -39,6 +39,19 @@ struct SocketTests {
         }
     }
 
+    @Test func socketCallsCarryTheirConnectionsScopeToMocks() async throws {
+        let store = UserStore()
+        try await withGrestHarness(demoApps(store)) { harness in
+            let client = try await harness.connect(RoomSocket)
+            try await client.call(RoomApi.whois, UserID(id: "u1"))
+                .with(mock(UsersApi.get).returning(User(id: "u1", name: "Mocked")))
+                .expect(equals: "Mocked")
+                .run()
+            try await client.call(RoomApi.whois, UserID(id: "u1")).expect(equals: "Ada").run()
+            #expect(store.count("get") == 1)
+        }
+    }
+
     @Test func socketValidationErrors() async throws {
         try await withGrestHarness(demoApps()) { harness in
             let client = try await harness.connect(RoomSocket)

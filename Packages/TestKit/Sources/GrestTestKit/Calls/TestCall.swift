@@ -21,6 +21,8 @@ public struct TestCall<Output: Sendable>: Sendable {
     var checks: [@Sendable (TestReply<Output>) -> [String]] = []
     var expectations: [any TestExpectation] = []
     var waits: [PendingWait] = []
+    /// The scope every run of this call carries; a fresh one per run when `nil` (sockets pass their connection's).
+    var fixedScope: TestScopeID?
     private var once = Once<Output>()
 
     init(label: String, harness: GrestHarness?, perform: @escaping @Sendable (TestScopeID) async -> TestReply<Output>) {
@@ -93,10 +95,8 @@ public struct TestCall<Output: Sendable>: Sendable {
                 let found = issues.filter { $0.path == path }.map(\.code)
                 failures.append("expected issue '\(code)' at '\(path)', found \(found.isEmpty ? "none" : found.joined(separator: ", "))")
             }
-            if !failures.isEmpty {
-                failures.append("all issues: " + issues.map { "\($0.path): \($0.code)" }.joined(separator: "; "))
-            }
-            return failures
+            if failures.isEmpty { return [] }
+            return [(failures + ["all issues: " + issues.map { "\($0.path): \($0.code)" }.joined(separator: "; ")]).joined(separator: "\n  ")]
         }
     }
 
@@ -123,6 +123,7 @@ public struct TestCall<Output: Sendable>: Sendable {
         }
         mapped.expectations = expectations
         mapped.waits = waits
+        mapped.fixedScope = fixedScope
         return mapped
     }
 
@@ -150,7 +151,7 @@ public struct TestCall<Output: Sendable>: Sendable {
     }
 
     private func execute(sourceLocation: SourceLocation) async -> Result<Output, any Error> {
-        let scope = TestScopeID.next()
+        let scope = fixedScope ?? TestScopeID.next()
         var installed: [any ActiveExpectation] = []
         var waiting: [(active: any ActiveExpectation, timeout: Duration)] = []
         do {
@@ -173,7 +174,7 @@ public struct TestCall<Output: Sendable>: Sendable {
             await active.waitUntilSatisfied(until: started + timeout)
             active.deactivate()
             let problems = active.failures()
-            failures += active.isSatisfied ? problems : ["waitFor timed out after \(timeout)"] + problems
+            failures += active.isSatisfied ? problems : ["waitFor timed out after \(timeout): " + problems.joined(separator: "; ")]
         }
         failures += reply.failures + checks.flatMap { $0(reply) }
         for failure in failures {

@@ -85,11 +85,12 @@ public final class GrestHarness: Sendable {
             }
             return url
         }
+        let scope = TestScopeID.next()
         var configuration = SocketClientConfiguration()
-        configuration.middleware = context.middleware
+        configuration.middleware = context.middleware + [ScopeHeaderMiddleware(scope: scope)]
         configuration.reconnect = nil
         let client = schema.createClient(url: "ws" + base.dropFirst("http".count), query: query, configuration: configuration)
-        let tester = try TestSocketClient(client: client, contract: schema.contract, harness: self, sourceLocation: sourceLocation)
+        let tester = try TestSocketClient(client: client, contract: schema.contract, scope: scope, harness: self, sourceLocation: sourceLocation)
         state.withLock { $0.closers.append { await tester.close() } }
         try await client.connect()
         return tester

@@ -36,11 +36,15 @@ public final class TestSocketClient<Query: Sendable>: Sendable {
     let contract: SocketContract
     let harness: GrestHarness?
     let sourceLocation: SourceLocation
+    /// The test scope of this connection (sent at the handshake): mocks installed by its calls apply to what the
+    /// app does while handling them.
+    let scope: TestScopeID
     let state = Mutex(State())
     let signal = Signal()
 
-    init(client: SocketClient<Query>, contract: SocketContract, harness: GrestHarness?, sourceLocation: SourceLocation) throws {
+    init(client: SocketClient<Query>, contract: SocketContract, scope: TestScopeID, harness: GrestHarness?, sourceLocation: SourceLocation) throws {
         self.client = client
+        self.scope = scope
         self.contract = contract
         self.harness = harness
         self.sourceLocation = sourceLocation
@@ -83,7 +87,7 @@ public final class TestSocketClient<Query: Sendable>: Sendable {
     private func send<Input, Success>(_ method: ContractMethod<Input, Success>, raw input: JSONValue?) -> TestCall<Success> {
         let route = contract.route(of: method)
         let outgoing = client.outgoing
-        return TestCall(label: route, harness: harness) { _ in
+        var call = TestCall<Success>(label: route, harness: harness) { _ in
             do throws(ServiceError) {
                 let frame = try await outgoing.send(route: route, data: input, expectResponse: method.hasSuccess)
                 guard let frame else {
@@ -96,6 +100,8 @@ public final class TestSocketClient<Query: Sendable>: Sendable {
                 return TestReply(result: .failure(error), envelope: error.json)
             }
         }
+        call.fixedScope = scope
+        return call
     }
 
     // MARK: Server pushes and requests

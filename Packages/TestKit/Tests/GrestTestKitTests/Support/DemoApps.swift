@@ -125,9 +125,10 @@ enum RoomApi {
         "say", input: IsObject(Say.init, field("text", \.text, IsString.nonEmpty), field("delayMs", \.delayMs, IsUint)), success: IsBoolean,
         errors: [VALIDATION_ERROR])
     static let rollCall = ContractMethod("rollCall", success: IsUint)
+    static let whois = ContractMethod("whois", input: IsObject(UserID.init, field("id", \.id, IsString.nonEmpty)), success: IsString, errors: [NOT_FOUND])
     static let said = ContractMethod("said", input: IsSaid)
     static let areYouThere = ContractMethod("areYouThere", success: IsBoolean, errors: [SERVER_ERROR])
-    static let contract = SocketContract("RoomApi", clientToServer: [say, rollCall], serverToClient: [said, areYouThere])
+    static let contract = SocketContract("RoomApi", clientToServer: [say, rollCall, whois], serverToClient: [said, areYouThere])
 }
 
 let RoomSocket = webSocketSchema(RoomApi.contract).path("ws/room").done()
@@ -162,12 +163,12 @@ final class Greeter: Sendable {
                     return caller
                 }
             }
-            try server.register(RoomSocket) { socket in try self.join(socket) }
+            try server.register(RoomSocket, middleware: environment.middleware) { socket in try self.join(socket, users: users) }
             return [server]
         }
     }
 
-    private func join(_ socket: ServerSocket<Void>) throws {
+    private func join(_ socket: ServerSocket<Void>, users: HTTPClient) throws {
         let id = nextID.withLock { id in
             id += 1
             return id
@@ -187,6 +188,7 @@ final class Greeter: Sendable {
             }
             return true
         }
+        try socket.incoming.on(RoomApi.whois) { request in try await users.call(UsersApi.get, request).name }
         try socket.incoming.on(RoomApi.rollCall) { [self] in
             let everyone = room.withLock { Array($0.values) }
             var present = 0
