@@ -1,6 +1,7 @@
 @_spi(GrestTestKit) import GrestHTTP
 import GrestSchema
 import GrestTestKit
+import Synchronization
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
@@ -44,8 +45,6 @@ struct HarnessTests {
         }
     }
 }
-
-import Synchronization
 
 final class TestURLBox: Sendable {
     private let storage = Mutex<String?>(nil)

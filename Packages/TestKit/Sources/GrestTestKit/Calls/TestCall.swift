@@ -58,7 +58,9 @@ public struct TestCall<Output: Sendable>: Sendable {
     public func expect(matching subset: JSONValue) -> TestCall {
         adding { call in
             call.checks.append { reply in
-                guard case .success = reply.result else { return ["Expected success matching \(JSONSubset.render(subset)), but got \(reply.summary)"] }
+                guard case .success = reply.result else {
+                    return ["Expected success matching \(JSONSubset.render(subset)), but got \(reply.summary)"]
+                }
                 guard let mismatch = JSONSubset.mismatch(expected: subset, actual: reply.data ?? .null) else { return [] }
                 return ["reply does not match:\n\(mismatch)\n  reply: \(JSONSubset.render(reply.data ?? .null))"]
             }

@@ -143,7 +143,8 @@ public final class GrestHarness: Sendable {
             throw TestKitError.appFailedToStart(app.name, error)
         }
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: (services + standIns.map { $0 as any Service }).map { .init(service: $0) }, logger: logger))
+            configuration: ServiceGroupConfiguration(
+                services: (services + standIns.map { $0 as any Service }).map { .init(service: $0) }, logger: logger))
         state.withLock { $0.apps.append(RunningApp(name: app.name, logs: capture, group: group)) }
         return group
     }

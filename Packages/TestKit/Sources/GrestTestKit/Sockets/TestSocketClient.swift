@@ -1,7 +1,7 @@
 public import GrestSchema
 public import GrestWebSocket
-public import Testing
 import Synchronization
+public import Testing
 
 /// A socket client for tests (grest-ts `callOn(WsSchema)`): client-to-server calls are ``TestCall``s, server
 /// pushes are recorded and expected with ``expectPush(_:matching:within:sourceLocation:)``, server requests
@@ -122,8 +122,9 @@ public final class TestSocketClient<Query: Sendable>: Sendable {
             return true
         }
         guard let data = found.withLock({ $0 }) else {
+            let wanted = route + (subset.map { " matching \(JSONSubset.render($0))" } ?? "")
             Issue.record(
-                Comment(rawValue: "expected a push of \(route)\(subset.map { " matching \(JSONSubset.render($0))" } ?? "") within \(timeout); received: \(receivedSummary)"),
+                Comment(rawValue: "expected a push of \(wanted) within \(timeout); received: \(receivedSummary)"),
                 sourceLocation: sourceLocation)
             return nil
         }
@@ -181,7 +182,8 @@ public final class TestSocketClient<Query: Sendable>: Sendable {
         state.withLock { state in
             guard
                 let index = state.pushes.firstIndex(where: { push in
-                    !push.isConsumed && push.route == route && (subset.map { JSONSubset.mismatch(expected: $0, actual: push.data ?? .null) == nil } ?? true)
+                    !push.isConsumed && push.route == route
+                        && (subset.map { JSONSubset.mismatch(expected: $0, actual: push.data ?? .null) == nil } ?? true)
                 })
             else { return nil }
             state.pushes[index].isConsumed = true

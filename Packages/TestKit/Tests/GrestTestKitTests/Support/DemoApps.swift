@@ -80,7 +80,8 @@ struct Signup: Sendable, Equatable {
 }
 
 enum GreeterApi {
-    static let greet = ContractMethod("greet", input: IsObject(UserID.init, field("id", \.id, IsString.nonEmpty)), success: IsGreeting, errors: [NOT_FOUND])
+    static let greet = ContractMethod(
+        "greet", input: IsObject(UserID.init, field("id", \.id, IsString.nonEmpty)), success: IsGreeting, errors: [NOT_FOUND])
     static let greetMany = ContractMethod(
         "greetMany", input: IsObject(GreetMany.init, field("ids", \.ids, IsArray(IsString))), success: IsArray(IsGreeting), errors: [NOT_FOUND])
     static let roster = ContractMethod("roster", success: IsArray(IsString))
@@ -125,7 +126,8 @@ enum RoomApi {
         "say", input: IsObject(Say.init, field("text", \.text, IsString.nonEmpty), field("delayMs", \.delayMs, IsUint)), success: IsBoolean,
         errors: [VALIDATION_ERROR])
     static let rollCall = ContractMethod("rollCall", success: IsUint)
-    static let whois = ContractMethod("whois", input: IsObject(UserID.init, field("id", \.id, IsString.nonEmpty)), success: IsString, errors: [NOT_FOUND])
+    static let whois = ContractMethod(
+        "whois", input: IsObject(UserID.init, field("id", \.id, IsString.nonEmpty)), success: IsString, errors: [NOT_FOUND])
     static let said = ContractMethod("said", input: IsSaid)
     static let areYouThere = ContractMethod("areYouThere", success: IsBoolean, errors: [SERVER_ERROR])
     static let contract = SocketContract("RoomApi", clientToServer: [say, rollCall, whois], serverToClient: [said, areYouThere])
