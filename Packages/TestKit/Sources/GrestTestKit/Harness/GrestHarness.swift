@@ -1,6 +1,7 @@
 @_spi(GrestTestKit) public import GrestHTTP
 public import GrestWebSocket
 public import Logging
+public import MetricsTestKit
 import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
@@ -25,6 +26,7 @@ public final class GrestHarness: Sendable {
     struct RunningApp: Sendable {
         let name: String
         let logs: LogCapture
+        let metrics: TestMetrics
         let group: ServiceGroup
     }
 
@@ -60,6 +62,26 @@ public final class GrestHarness: Sendable {
     /// The captured log lines of the app named `app`.
     public func logs(of app: String) -> LogCapture? {
         state.withLock { $0.apps.first { $0.name == app }?.logs }
+    }
+
+    /// The metrics registry of the app named `app` (swift-metrics' `TestMetrics`, fed through
+    /// ``GrestEnvironment/metricsFactory``).
+    public func metrics(of app: String) -> TestMetrics? {
+        state.withLock { $0.apps.first { $0.name == app }?.metrics }
+    }
+
+    /// Expects the counter `label` of `app` (summed over the counters whose dimensions include `dimensions`) to change
+    /// by exactly `delta` across the call.
+    ///
+    /// ```swift
+    /// .with(harness.counterDelta("grest_ws_requests_total", in: "chat", by: 1, dimensions: [("method", "sendMessage")]))
+    /// ```
+    public func counterDelta(_ label: String, in app: String, by delta: Int64, dimensions: [(String, String)] = []) throws -> MetricDelta {
+        guard let metrics = metrics(of: app) else { throw GrestEnvironmentError.unknownService(app) }
+        let wanted = dimensions.map { Pair(name: $0.0, value: $0.1) }
+        return MetricDelta(label, by: Double(delta)) {
+            Double(metrics.counterTotal(label: label, dimensions: wanted.map { ($0.name, $0.value) }))
+        }
     }
 
     /// Expects a log line from `app` containing `text` at `level` or above.
@@ -108,7 +130,8 @@ public final class GrestHarness: Sendable {
     func start(_ app: GrestAppDefinition) async throws -> ServiceGroup {
         let capture = LogCapture()
         let logger = capture.logger(label: app.name)
-        let environment = GrestEnvironment(logger: logger, middleware: [TestScopeMiddleware()]) { [weak self] name in
+        let metrics = TestMetrics()
+        let environment = GrestEnvironment(logger: logger, middleware: [TestScopeMiddleware()], metricsFactory: metrics) { [weak self] name in
             self?.state.withLock { $0.standInURLs[name] }
         }
         let services: [any Service]
@@ -145,7 +168,7 @@ public final class GrestHarness: Sendable {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: (services + standIns.map { $0 as any Service }).map { .init(service: $0) }, logger: logger))
-        state.withLock { $0.apps.append(RunningApp(name: app.name, logs: capture, group: group)) }
+        state.withLock { $0.apps.append(RunningApp(name: app.name, logs: capture, metrics: metrics, group: group)) }
         return group
     }
 
@@ -200,4 +223,10 @@ public func withGrestHarness<Result: Sendable>(
     _ apps: any GrestApp.Type..., isolation: isolated (any Actor)? = #isolation, _ body: (GrestHarness) async throws -> Result
 ) async throws -> Result {
     try await withGrestHarness(apps.map { GrestAppDefinition($0) }, isolation: isolation, body)
+}
+
+/// A dimension, Sendable for the `read` closure.
+private struct Pair: Sendable {
+    let name: String
+    let value: String
 }

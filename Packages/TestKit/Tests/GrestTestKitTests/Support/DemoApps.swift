@@ -145,7 +145,9 @@ final class Greeter: Sendable {
         GrestAppDefinition(name: "greeter") { [self] environment in
             let users = try environment.client(for: UsersApi.schema)
             let logger = environment.logger
-            let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0), logger: logger)
+            var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+            configuration.metricsFactory = environment.metricsFactory
+            let server = HTTPServer(configuration: configuration, logger: logger)
             server.register(GreeterApi.schema, middleware: environment.middleware) { api in
                 api.handle(GreeterApi.greet) { request in
                     let user = try await users.call(UsersApi.get, request)
