@@ -1,8 +1,8 @@
 @_spi(GrestTestKit) import GrestHTTP
 import GrestSchema
 import GrestTestKit
-import Synchronization
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))

@@ -89,9 +89,11 @@ enum GreeterApi {
         "signup", input: IsObject(Signup.init, field("items", \.items, IsArray(IsObject(UserID.init, field("id", \.id, IsString.nonEmpty))))),
         success: IsUint, errors: [VALIDATION_ERROR])
     static let whoami = ContractMethod("whoami", success: IsString, errors: [NOT_AUTHORIZED])
-    static let contract = Contract("GreeterApi", greet, greetMany, roster, signup, whoami)
+    static let greetLater = ContractMethod("greetLater", input: IsObject(UserID.init, field("id", \.id, IsString.nonEmpty)))
+    static let contract = Contract("GreeterApi", greet, greetMany, roster, signup, whoami, greetLater)
     static let schema = HTTPSchema(contract, pathPrefix: "greeter").use(CallerMiddleware()).routes {
         $0.get(whoami, "/whoami")
+        $0.post(greetLater, "/greet-later")
         $0.get(greet, "/greet/:id")
         $0.post(greetMany, "/greet-many")
         $0.get(roster, "/roster")
@@ -162,6 +164,14 @@ final class Greeter: Sendable {
                 }
                 api.handle(GreeterApi.roster) { try await users.call(UsersApi.list, UserQuery(prefix: "u")).map(\.name) }
                 api.handle(GreeterApi.signup) { request in request.items.count }
+                api.handle(GreeterApi.greetLater) { request in
+                    // Answers at once and looks the user up 300 ms later, as a background job would (the task
+                    // inherits the request's context, test scope included).
+                    Task {
+                        try? await Task.sleep(for: .milliseconds(300))
+                        if let user = try? await users.call(UsersApi.get, request) { logger.info("greeted \(user.name) later") }
+                    }
+                }
                 api.handle(GreeterApi.whoami) {
                     guard let caller = callerKey.get() else { throw NOT_AUTHORIZED() }
                     return caller
