@@ -1,3 +1,4 @@
+public import CoreMetrics
 public import GrestHTTP
 public import Logging
 
@@ -14,12 +15,19 @@ public struct GrestEnvironment: Sendable {
     /// scope (`x-grest-test-scope`) from an incoming request to the calls that request makes, which is how a mock
     /// stays scoped to one test case; in production it is empty.
     public var middleware: [any TransportMiddleware]
+    /// Where the app's metrics go (`HTTPServerConfiguration.metricsFactory`): in tests a registry of its own
+    /// (``GrestHarness/metrics(of:)``); `nil` in production means the process-wide `MetricsSystem`.
+    public var metricsFactory: (any MetricsFactory)?
     private let resolve: @Sendable (String) -> String?
 
     /// - Parameter resolve: The base URL (`http://host:port`) of the API named by its contract name, or `nil`.
-    public init(logger: Logger, middleware: [any TransportMiddleware] = [], resolve: @escaping @Sendable (String) -> String?) {
+    public init(
+        logger: Logger, middleware: [any TransportMiddleware] = [], metricsFactory: (any MetricsFactory)? = nil,
+        resolve: @escaping @Sendable (String) -> String?
+    ) {
         self.logger = logger
         self.middleware = middleware
+        self.metricsFactory = metricsFactory
         self.resolve = resolve
     }
 

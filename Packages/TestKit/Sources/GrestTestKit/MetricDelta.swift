@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Expects a metric to change by `delta` across the call (grest-ts `metrics.expect(…).toHaveDelta(n)`).
 ///
 /// The seam for GrestMetrics: anything that can read the current value plugs in as `read`. Waiting polls (a
@@ -48,8 +50,6 @@ final class ActiveMetricDelta: ActiveExpectation {
         return change == delta.delta ? [] : ["metric \(delta.name): expected a change of \(delta.delta), got \(change)"]
     }
 }
-
-import Synchronization
 
 final class LatestValue: Sendable {
     private let storage: Mutex<Double>

@@ -5,7 +5,10 @@ final class Signal: Sendable {
     private struct State {
         var generation: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Waiters cancelled before they were registered (so registration resumes them at once).
         var cancelled: Set<UInt64> = []
+        /// Waiters registered so far, to tell "not yet registered" from "already resumed" on cancellation.
+        var registered: Set<UInt64> = []
     }
 
     private let state = Mutex(State())
@@ -40,6 +43,7 @@ final class Signal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state in
+                    state.registered.insert(id)
                     if state.generation != generation || state.cancelled.remove(id) != nil { return true }
                     state.waiters[id] = continuation
                     return false
@@ -49,10 +53,11 @@ final class Signal: Sendable {
         } onCancel: {
             let waiter = state.withLock { state in
                 if let waiter = state.waiters.removeValue(forKey: id) { return Optional(waiter) }
-                state.cancelled.insert(id)
+                if !state.registered.contains(id) { state.cancelled.insert(id) }
                 return nil
             }
             waiter?.resume()
         }
+        _ = state.withLock { $0.registered.remove(id) }
     }
 }

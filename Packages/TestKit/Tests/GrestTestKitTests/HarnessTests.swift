@@ -1,6 +1,8 @@
 @_spi(GrestTestKit) import GrestHTTP
 import GrestSchema
 import GrestTestKit
+import ServiceLifecycle
+import Synchronization
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
@@ -45,8 +47,6 @@ struct HarnessTests {
     }
 }
 
-import Synchronization
-
 final class TestURLBox: Sendable {
     private let storage = Mutex<String?>(nil)
 
@@ -54,4 +54,26 @@ final class TestURLBox: Sendable {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
     }
+}
+
+/// An app as a type, the form `.grest(App.self)` takes.
+enum UsersApp: GrestApp {
+    static let store = UserStore()
+
+    static func services(environment: GrestEnvironment) async throws -> [any Service] {
+        try await store.app().makeServices(environment)
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)), .grest(UsersApp.self))
+struct AppTypeTraitTests {
+    @Test func theSuitesHarnessIsCurrent() async throws {
+        let harness = try GrestHarness.required()
+        try await harness.callOn(UsersApi.schema).call(UsersApi.get, UserID(id: "u2")).expect(matching: ["name": "Grace"]).run()
+        #expect(harness.logs(of: "UsersApp") != nil)
+    }
+}
+
+@Test func noHarnessOutsideATraitOrBlock() {
+    #expect(throws: TestKitError.self) { try GrestHarness.required() }
 }

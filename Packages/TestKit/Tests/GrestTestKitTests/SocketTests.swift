@@ -39,6 +39,41 @@ struct SocketTests {
         }
     }
 
+    @Test func socketCallsCarryTheirConnectionsScopeToMocks() async throws {
+        let store = UserStore()
+        try await withGrestHarness(demoApps(store)) { harness in
+            let client = try await harness.connect(RoomSocket)
+            try await client.call(RoomApi.whois, UserID(id: "u1"))
+                .with(mock(UsersApi.get).returning(User(id: "u1", name: "Mocked")))
+                .expect(equals: "Mocked")
+                .run()
+            try await client.call(RoomApi.whois, UserID(id: "u1")).expect(equals: "Ada").run()
+            #expect(store.count("get") == 1)
+        }
+    }
+
+    @Test func metricDeltasOnTheAppsOwnRegistry() async throws {
+        try await withGrestHarness(demoApps()) { harness in
+            let client = try await harness.connect(RoomSocket)
+            client.ignore(RoomApi.said)
+            try await client.call(RoomApi.say, Say(text: "counted", delayMs: 0))
+                // The server counts a request after it has answered it: wait for the count rather than race it.
+                .waitFor(
+                    harness.counterDelta("grest_ws_requests_total", in: "greeter", by: 1, dimensions: [("method", "RoomApi.say"), ("result", "OK")])
+                )
+                .run()
+            try await harness.callOn(GreeterApi.self).roster()
+                .with(harness.counterDelta("grest_http_requests_total", in: "greeter", by: 1))
+                .with(harness.counterDelta("grest_ws_requests_total", in: "greeter", by: 0))
+                .run()
+            await withKnownIssue {
+                try await client.call(RoomApi.say, Say(text: "counted", delayMs: 0))
+                    .waitFor(harness.counterDelta("grest_ws_requests_total", in: "greeter", by: 2), timeout: .milliseconds(300))
+                    .run()
+            }
+        }
+    }
+
     @Test func socketValidationErrors() async throws {
         try await withGrestHarness(demoApps()) { harness in
             let client = try await harness.connect(RoomSocket)

@@ -21,6 +21,8 @@ public struct TestCall<Output: Sendable>: Sendable {
     var checks: [@Sendable (TestReply<Output>) -> [String]] = []
     var expectations: [any TestExpectation] = []
     var waits: [PendingWait] = []
+    /// The scope every run of this call carries; a fresh one per run when `nil` (sockets pass their connection's).
+    var fixedScope: TestScopeID?
     private var once = Once<Output>()
 
     init(label: String, harness: GrestHarness?, perform: @escaping @Sendable (TestScopeID) async -> TestReply<Output>) {
@@ -56,7 +58,9 @@ public struct TestCall<Output: Sendable>: Sendable {
     public func expect(matching subset: JSONValue) -> TestCall {
         adding { call in
             call.checks.append { reply in
-                guard case .success = reply.result else { return ["Expected success matching \(JSONSubset.render(subset)), but got \(reply.summary)"] }
+                guard case .success = reply.result else {
+                    return ["Expected success matching \(JSONSubset.render(subset)), but got \(reply.summary)"]
+                }
                 guard let mismatch = JSONSubset.mismatch(expected: subset, actual: reply.data ?? .null) else { return [] }
                 return ["reply does not match:\n\(mismatch)\n  reply: \(JSONSubset.render(reply.data ?? .null))"]
             }
@@ -93,10 +97,8 @@ public struct TestCall<Output: Sendable>: Sendable {
                 let found = issues.filter { $0.path == path }.map(\.code)
                 failures.append("expected issue '\(code)' at '\(path)', found \(found.isEmpty ? "none" : found.joined(separator: ", "))")
             }
-            if !failures.isEmpty {
-                failures.append("all issues: " + issues.map { "\($0.path): \($0.code)" }.joined(separator: "; "))
-            }
-            return failures
+            if failures.isEmpty { return [] }
+            return [(failures + ["all issues: " + issues.map { "\($0.path): \($0.code)" }.joined(separator: "; ")]).joined(separator: "\n  ")]
         }
     }
 
@@ -123,6 +125,7 @@ public struct TestCall<Output: Sendable>: Sendable {
         }
         mapped.expectations = expectations
         mapped.waits = waits
+        mapped.fixedScope = fixedScope
         return mapped
     }
 
@@ -150,7 +153,7 @@ public struct TestCall<Output: Sendable>: Sendable {
     }
 
     private func execute(sourceLocation: SourceLocation) async -> Result<Output, any Error> {
-        let scope = TestScopeID.next()
+        let scope = fixedScope ?? TestScopeID.next()
         var installed: [any ActiveExpectation] = []
         var waiting: [(active: any ActiveExpectation, timeout: Duration)] = []
         do {
@@ -173,7 +176,7 @@ public struct TestCall<Output: Sendable>: Sendable {
             await active.waitUntilSatisfied(until: started + timeout)
             active.deactivate()
             let problems = active.failures()
-            failures += active.isSatisfied ? problems : ["waitFor timed out after \(timeout)"] + problems
+            failures += active.isSatisfied ? problems : ["waitFor timed out after \(timeout): " + problems.joined(separator: "; ")]
         }
         failures += reply.failures + checks.flatMap { $0(reply) }
         for failure in failures {

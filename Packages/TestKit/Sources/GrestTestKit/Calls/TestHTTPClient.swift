@@ -38,7 +38,8 @@ public struct TestHTTPClient: Sendable {
                 return TestReply(result: .failure(error), envelope: nil)
             case .success(let reply):
                 guard let body = reply.body else {
-                    return TestReply(result: .failure(SERVER_ERROR(debugMessage: "HTTP \(reply.statusCode) with a body that is not JSON")), envelope: nil)
+                    return TestReply(
+                        result: .failure(SERVER_ERROR(debugMessage: "HTTP \(reply.statusCode) with a body that is not JSON")), envelope: nil)
                 }
                 return TestReply(result: method.decodeReply(body), envelope: body)
             }

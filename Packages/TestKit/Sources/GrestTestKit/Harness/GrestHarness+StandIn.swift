@@ -37,7 +37,9 @@ extension GrestHarness {
             await standIn.shutdown()
             throw error
         }
-        guard let port = standIn.port else { throw TestKitError.appFailedToStart("stand-in for \(realURL)", GrestEnvironmentError.unknownService(realURL)) }
+        guard let port = standIn.port else {
+            throw TestKitError.appFailedToStart("stand-in for \(realURL)", GrestEnvironmentError.unknownService(realURL))
+        }
         return (standIn, "http://127.0.0.1:\(port)")
     }
 
@@ -47,7 +49,8 @@ extension GrestHarness {
             return ContractReply(error: error)
         case .success(let reply):
             guard case .object(let envelope)? = reply.body else {
-                return ContractReply(error: SERVER_ERROR(debugMessage: "\(real.schema.name).\(method) answered HTTP \(reply.statusCode) without JSON"))
+                return ContractReply(
+                    error: SERVER_ERROR(debugMessage: "\(real.schema.name).\(method) answered HTTP \(reply.statusCode) without JSON"))
             }
             if envelope["success"] == .bool(true) { return ContractReply(success: envelope["data"]) }
             if let body = reply.body, let error = ServiceError(json: body) { return ContractReply(error: error) }

@@ -1,6 +1,7 @@
 @_spi(GrestTestKit) public import GrestHTTP
 public import GrestWebSocket
 public import Logging
+public import MetricsTestKit
 import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
@@ -25,6 +26,7 @@ public final class GrestHarness: Sendable {
     struct RunningApp: Sendable {
         let name: String
         let logs: LogCapture
+        let metrics: TestMetrics
         let group: ServiceGroup
     }
 
@@ -62,6 +64,26 @@ public final class GrestHarness: Sendable {
         state.withLock { $0.apps.first { $0.name == app }?.logs }
     }
 
+    /// The metrics registry of the app named `app` (swift-metrics' `TestMetrics`, fed through
+    /// ``GrestEnvironment/metricsFactory``).
+    public func metrics(of app: String) -> TestMetrics? {
+        state.withLock { $0.apps.first { $0.name == app }?.metrics }
+    }
+
+    /// Expects the counter `label` of `app` (summed over the counters whose dimensions include `dimensions`) to change
+    /// by exactly `delta` across the call.
+    ///
+    /// ```swift
+    /// .with(harness.counterDelta("grest_ws_requests_total", in: "chat", by: 1, dimensions: [("method", "sendMessage")]))
+    /// ```
+    public func counterDelta(_ label: String, in app: String, by delta: Int64, dimensions: [(String, String)] = []) throws -> MetricDelta {
+        guard let metrics = metrics(of: app) else { throw GrestEnvironmentError.unknownService(app) }
+        let wanted = dimensions.map { Pair(name: $0.0, value: $0.1) }
+        return MetricDelta(label, by: Double(delta)) {
+            Double(metrics.counterTotal(label: label, dimensions: wanted.map { ($0.name, $0.value) }))
+        }
+    }
+
     /// Expects a log line from `app` containing `text` at `level` or above.
     public func expectLog(in app: String, containing text: String, level: Logger.Level = .trace) throws -> LogExpectation {
         guard let capture = logs(of: app) else { throw GrestEnvironmentError.unknownService(app) }
@@ -85,11 +107,12 @@ public final class GrestHarness: Sendable {
             }
             return url
         }
+        let scope = TestScopeID.next()
         var configuration = SocketClientConfiguration()
-        configuration.middleware = context.middleware
+        configuration.middleware = context.middleware + [ScopeHeaderMiddleware(scope: scope)]
         configuration.reconnect = nil
         let client = schema.createClient(url: "ws" + base.dropFirst("http".count), query: query, configuration: configuration)
-        let tester = try TestSocketClient(client: client, contract: schema.contract, harness: self, sourceLocation: sourceLocation)
+        let tester = try TestSocketClient(client: client, contract: schema.contract, scope: scope, harness: self, sourceLocation: sourceLocation)
         state.withLock { $0.closers.append { await tester.close() } }
         try await client.connect()
         return tester
@@ -107,7 +130,8 @@ public final class GrestHarness: Sendable {
     func start(_ app: GrestAppDefinition) async throws -> ServiceGroup {
         let capture = LogCapture()
         let logger = capture.logger(label: app.name)
-        let environment = GrestEnvironment(logger: logger, middleware: [TestScopeMiddleware()]) { [weak self] name in
+        let metrics = TestMetrics()
+        let environment = GrestEnvironment(logger: logger, middleware: [TestScopeMiddleware()], metricsFactory: metrics) { [weak self] name in
             self?.state.withLock { $0.standInURLs[name] }
         }
         let services: [any Service]
@@ -142,8 +166,9 @@ public final class GrestHarness: Sendable {
             throw TestKitError.appFailedToStart(app.name, error)
         }
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: (services + standIns.map { $0 as any Service }).map { .init(service: $0) }, logger: logger))
-        state.withLock { $0.apps.append(RunningApp(name: app.name, logs: capture, group: group)) }
+            configuration: ServiceGroupConfiguration(
+                services: (services + standIns.map { $0 as any Service }).map { .init(service: $0) }, logger: logger))
+        state.withLock { $0.apps.append(RunningApp(name: app.name, logs: capture, metrics: metrics, group: group)) }
         return group
     }
 
@@ -198,4 +223,10 @@ public func withGrestHarness<Result: Sendable>(
     _ apps: any GrestApp.Type..., isolation: isolated (any Actor)? = #isolation, _ body: (GrestHarness) async throws -> Result
 ) async throws -> Result {
     try await withGrestHarness(apps.map { GrestAppDefinition($0) }, isolation: isolation, body)
+}
+
+/// A dimension, Sendable for the `read` closure.
+private struct Pair: Sendable {
+    let name: String
+    let value: String
 }

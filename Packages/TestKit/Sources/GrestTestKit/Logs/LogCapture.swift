@@ -92,7 +92,9 @@ final class ActiveLogExpectation: ActiveExpectation {
     func failures() -> [String] {
         if isSatisfied { return [] }
         let seen = expectation.capture.lines(from: start).map { "    [\($0.level)] \($0.message)" }
-        return ["expected a log line (\(expectation.level) or above) containing \"\(expectation.text)\"; logged during the call:\n"
-            + (seen.isEmpty ? "    (nothing)" : seen.joined(separator: "\n"))]
+        return [
+            "expected a log line (\(expectation.level) or above) containing \"\(expectation.text)\"; logged during the call:\n"
+                + (seen.isEmpty ? "    (nothing)" : seen.joined(separator: "\n"))
+        ]
     }
 }

@@ -93,7 +93,8 @@ final class ActiveSpy<Input: Sendable, Success: Sendable>: HTTPInterceptor, Acti
 
     func failures() -> [String] {
         let (calls, problems) = state.withLock { ($0.calls, $0.problems) }
-        return problems + (calls == spy.expectedCalls ? [] : ["spy on \(spy.method.name): expected exactly \(spy.expectedCalls) call(s), got \(calls)"])
+        return problems
+            + (calls == spy.expectedCalls ? [] : ["spy on \(spy.method.name): expected exactly \(spy.expectedCalls) call(s), got \(calls)"])
     }
 
     func deactivate() {

@@ -1,7 +1,7 @@
 public import GrestSchema
 public import GrestWebSocket
-public import Testing
 import Synchronization
+public import Testing
 
 /// A socket client for tests (grest-ts `callOn(WsSchema)`): client-to-server calls are ``TestCall``s, server
 /// pushes are recorded and expected with ``expectPush(_:matching:within:sourceLocation:)``, server requests
@@ -36,11 +36,15 @@ public final class TestSocketClient<Query: Sendable>: Sendable {
     let contract: SocketContract
     let harness: GrestHarness?
     let sourceLocation: SourceLocation
+    /// The test scope of this connection (sent at the handshake): mocks installed by its calls apply to what the
+    /// app does while handling them.
+    let scope: TestScopeID
     let state = Mutex(State())
     let signal = Signal()
 
-    init(client: SocketClient<Query>, contract: SocketContract, harness: GrestHarness?, sourceLocation: SourceLocation) throws {
+    init(client: SocketClient<Query>, contract: SocketContract, scope: TestScopeID, harness: GrestHarness?, sourceLocation: SourceLocation) throws {
         self.client = client
+        self.scope = scope
         self.contract = contract
         self.harness = harness
         self.sourceLocation = sourceLocation
@@ -83,7 +87,7 @@ public final class TestSocketClient<Query: Sendable>: Sendable {
     private func send<Input, Success>(_ method: ContractMethod<Input, Success>, raw input: JSONValue?) -> TestCall<Success> {
         let route = contract.route(of: method)
         let outgoing = client.outgoing
-        return TestCall(label: route, harness: harness) { _ in
+        var call = TestCall<Success>(label: route, harness: harness) { _ in
             do throws(ServiceError) {
                 let frame = try await outgoing.send(route: route, data: input, expectResponse: method.hasSuccess)
                 guard let frame else {
@@ -96,6 +100,8 @@ public final class TestSocketClient<Query: Sendable>: Sendable {
                 return TestReply(result: .failure(error), envelope: error.json)
             }
         }
+        call.fixedScope = scope
+        return call
     }
 
     // MARK: Server pushes and requests
@@ -116,8 +122,9 @@ public final class TestSocketClient<Query: Sendable>: Sendable {
             return true
         }
         guard let data = found.withLock({ $0 }) else {
+            let wanted = route + (subset.map { " matching \(JSONSubset.render($0))" } ?? "")
             Issue.record(
-                Comment(rawValue: "expected a push of \(route)\(subset.map { " matching \(JSONSubset.render($0))" } ?? "") within \(timeout); received: \(receivedSummary)"),
+                Comment(rawValue: "expected a push of \(wanted) within \(timeout); received: \(receivedSummary)"),
                 sourceLocation: sourceLocation)
             return nil
         }
@@ -175,7 +182,8 @@ public final class TestSocketClient<Query: Sendable>: Sendable {
         state.withLock { state in
             guard
                 let index = state.pushes.firstIndex(where: { push in
-                    !push.isConsumed && push.route == route && (subset.map { JSONSubset.mismatch(expected: $0, actual: push.data ?? .null) == nil } ?? true)
+                    !push.isConsumed && push.route == route
+                        && (subset.map { JSONSubset.mismatch(expected: $0, actual: push.data ?? .null) == nil } ?? true)
                 })
             else { return nil }
             state.pushes[index].isConsumed = true

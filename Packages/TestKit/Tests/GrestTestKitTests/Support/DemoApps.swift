@@ -80,7 +80,8 @@ struct Signup: Sendable, Equatable {
 }
 
 enum GreeterApi {
-    static let greet = ContractMethod("greet", input: IsObject(UserID.init, field("id", \.id, IsString.nonEmpty)), success: IsGreeting, errors: [NOT_FOUND])
+    static let greet = ContractMethod(
+        "greet", input: IsObject(UserID.init, field("id", \.id, IsString.nonEmpty)), success: IsGreeting, errors: [NOT_FOUND])
     static let greetMany = ContractMethod(
         "greetMany", input: IsObject(GreetMany.init, field("ids", \.ids, IsArray(IsString))), success: IsArray(IsGreeting), errors: [NOT_FOUND])
     static let roster = ContractMethod("roster", success: IsArray(IsString))
@@ -88,9 +89,11 @@ enum GreeterApi {
         "signup", input: IsObject(Signup.init, field("items", \.items, IsArray(IsObject(UserID.init, field("id", \.id, IsString.nonEmpty))))),
         success: IsUint, errors: [VALIDATION_ERROR])
     static let whoami = ContractMethod("whoami", success: IsString, errors: [NOT_AUTHORIZED])
-    static let contract = Contract("GreeterApi", greet, greetMany, roster, signup, whoami)
+    static let greetLater = ContractMethod("greetLater", input: IsObject(UserID.init, field("id", \.id, IsString.nonEmpty)))
+    static let contract = Contract("GreeterApi", greet, greetMany, roster, signup, whoami, greetLater)
     static let schema = HTTPSchema(contract, pathPrefix: "greeter").use(CallerMiddleware()).routes {
         $0.get(whoami, "/whoami")
+        $0.post(greetLater, "/greet-later")
         $0.get(greet, "/greet/:id")
         $0.post(greetMany, "/greet-many")
         $0.get(roster, "/roster")
@@ -125,9 +128,11 @@ enum RoomApi {
         "say", input: IsObject(Say.init, field("text", \.text, IsString.nonEmpty), field("delayMs", \.delayMs, IsUint)), success: IsBoolean,
         errors: [VALIDATION_ERROR])
     static let rollCall = ContractMethod("rollCall", success: IsUint)
+    static let whois = ContractMethod(
+        "whois", input: IsObject(UserID.init, field("id", \.id, IsString.nonEmpty)), success: IsString, errors: [NOT_FOUND])
     static let said = ContractMethod("said", input: IsSaid)
     static let areYouThere = ContractMethod("areYouThere", success: IsBoolean, errors: [SERVER_ERROR])
-    static let contract = SocketContract("RoomApi", clientToServer: [say, rollCall], serverToClient: [said, areYouThere])
+    static let contract = SocketContract("RoomApi", clientToServer: [say, rollCall, whois], serverToClient: [said, areYouThere])
 }
 
 let RoomSocket = webSocketSchema(RoomApi.contract).path("ws/room").done()
@@ -142,7 +147,9 @@ final class Greeter: Sendable {
         GrestAppDefinition(name: "greeter") { [self] environment in
             let users = try environment.client(for: UsersApi.schema)
             let logger = environment.logger
-            let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0), logger: logger)
+            var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+            configuration.metricsFactory = environment.metricsFactory
+            let server = HTTPServer(configuration: configuration, logger: logger)
             server.register(GreeterApi.schema, middleware: environment.middleware) { api in
                 api.handle(GreeterApi.greet) { request in
                     let user = try await users.call(UsersApi.get, request)
@@ -157,17 +164,25 @@ final class Greeter: Sendable {
                 }
                 api.handle(GreeterApi.roster) { try await users.call(UsersApi.list, UserQuery(prefix: "u")).map(\.name) }
                 api.handle(GreeterApi.signup) { request in request.items.count }
+                api.handle(GreeterApi.greetLater) { request in
+                    // Answers at once and looks the user up 300 ms later, as a background job would (the task
+                    // inherits the request's context, test scope included).
+                    Task {
+                        try? await Task.sleep(for: .milliseconds(300))
+                        if let user = try? await users.call(UsersApi.get, request) { logger.info("greeted \(user.name) later") }
+                    }
+                }
                 api.handle(GreeterApi.whoami) {
                     guard let caller = callerKey.get() else { throw NOT_AUTHORIZED() }
                     return caller
                 }
             }
-            try server.register(RoomSocket) { socket in try self.join(socket) }
+            try server.register(RoomSocket, middleware: environment.middleware) { socket in try self.join(socket, users: users) }
             return [server]
         }
     }
 
-    private func join(_ socket: ServerSocket<Void>) throws {
+    private func join(_ socket: ServerSocket<Void>, users: HTTPClient) throws {
         let id = nextID.withLock { id in
             id += 1
             return id
@@ -187,6 +202,7 @@ final class Greeter: Sendable {
             }
             return true
         }
+        try socket.incoming.on(RoomApi.whois) { request in try await users.call(UsersApi.get, request).name }
         try socket.incoming.on(RoomApi.rollCall) { [self] in
             let everyone = room.withLock { Array($0.values) }
             var present = 0
