@@ -28,6 +28,7 @@ test: bootstrap
 	  echo "== $$t"; \
 	  $(SWIFT) test --skip-build --filter "^$$t\."; \
 	done
+	bash Scripts/browser-test.sh
 
 # Each package alone, as an adopter would depend on it (selective adoption), and the examples package that
 # `make run` builds; then no manifest drifts from the root's dependency floors, and released packages build in
