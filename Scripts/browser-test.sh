@@ -4,7 +4,8 @@
 # Without Chromium it says so and skips; on CI (CI=true) a missing Chromium is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SERVER="${GREST_CHAT_SERVER:-$(swift build --show-bin-path)/grest-chat-server}"
+# The root manifest names the executable after its target (ChatServer); Examples/Package.swift calls it grest-chat-server.
+SERVER="${GREST_CHAT_SERVER:-$(swift build --show-bin-path)/ChatServer}"
 SHOTS="${SCREENSHOTS:-$(mktemp -d /tmp/grest-chat-shots.XXXXXX)}"
 
 if [ ! -x "$SERVER" ]; then

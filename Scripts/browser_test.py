@@ -77,6 +77,15 @@ def status(driver):
     return driver.find_element(By.ID, "status").get_attribute("data-state")
 
 
+def open_channel(driver, channel):
+    """Clicks a channel (the list re-renders on every push, so a found element may go stale: retry)."""
+    def click(d):
+        d.find_element(By.CSS_SELECTOR, f'#channels li[data-channel="{channel}"]').click()
+        return True
+    wait(driver, click)
+    return wait(driver, lambda d: d.find_element(By.ID, "channel-title").text == f"# {channel}")
+
+
 def login(driver, port, user):
     driver.get(f"http://127.0.0.1:{port}/")
     driver.find_element(By.CSS_SELECTOR, f'#login button[data-user="{user}"]').click()
@@ -104,8 +113,7 @@ try:
     check("alice's input is cleared", alice.find_element(By.ID, "text").get_attribute("value") == "")
 
     # A message in another channel raises bob's unread count there.
-    alice.find_element(By.CSS_SELECTOR, '#channels li[data-channel="random"]').click()
-    wait(alice, lambda d: d.find_element(By.ID, "channel-title").text == "# random")
+    open_channel(alice, "random")
     for text in ["over here", "in random"]:
         alice.find_element(By.ID, "text").send_keys(text)
         alice.find_element(By.ID, "send").click()
@@ -119,10 +127,10 @@ try:
     check("after a reload bob is connected again", wait(bob, lambda d: status(d) == "open"))
     check("after a reload bob sees the history", wait(bob, lambda d: "hello bob" in texts(d)))
     check("after a reload the unread count persists", wait(bob, lambda d: unread(d, "random") == "2"))
-    bob.find_element(By.CSS_SELECTOR, '#channels li[data-channel="random"]').click()
+    open_channel(bob, "random")
     check("opening #random shows its messages and clears the count",
           wait(bob, lambda d: texts(d) == ["over here", "in random"] and unread(d, "random") == ""))
-    bob.find_element(By.CSS_SELECTOR, '#channels li[data-channel="general"]').click()
+    open_channel(bob, "general")
     wait(bob, lambda d: "hello bob" in texts(d))
 
     # The server restarts on the same database: both pages reconnect by themselves and keep the history.
@@ -136,7 +144,7 @@ try:
     check("bob's read marker survived the restart", unread(bob, "random") == "")
     bob.find_element(By.ID, "text").send_keys("back again")
     bob.find_element(By.ID, "send").click()
-    alice.find_element(By.CSS_SELECTOR, '#channels li[data-channel="general"]').click()
+    open_channel(alice, "general")
     check("messages flow again after the restart", wait(alice, lambda d: "back again" in texts(d), 5))
 
     # A guest can read but not write, and the server refuses a write the page would not even offer.

@@ -93,7 +93,7 @@ test('against the Swift server', async (t) => {
     const invalid = await alice.call('sendMessage', {text: '', channelId: 'general'}).catch((error) => error);
     assert.ok(invalid instanceof GrestError);
     assert.equal(invalid.type, 'VALIDATION_ERROR');
-    assert.equal(invalid.statusCode, 400);
+    assert.equal(invalid.statusCode, 422);
     assert.ok(Array.isArray(invalid.data) && invalid.data[0].path === 'text');
     const guest = client(port, 'guest');
     await guest.connect();
@@ -110,7 +110,7 @@ test('against the Swift server', async (t) => {
 
   await t.test('server requests are answered (areYouThere roll call)', async () => {
     const response = await fetch(`http://127.0.0.1:${port}/api/online`, {headers: {authorization: 'Bearer bob'}});
-    const online = await response.json();
+    const online = (await response.json()).data;
     assert.equal(online.connections, 2);
     assert.equal(online.answering, 1, 'bob answers, alice has no handler and gets ROUTE_NOT_FOUND back');
   });
