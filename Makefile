@@ -80,6 +80,11 @@ bench-http: bootstrap
 bench-ws: bootstrap
 	bash Scripts/bench-ws.sh
 
+# The chat example under load: 1 000 clients in one channel vs a Node `ws` broadcast server (RATES="10 20 50").
+.PHONY: bench-chat
+bench-chat: bootstrap
+	bash Scripts/bench-chat.sh
+
 bench-rpc: bootstrap
 	bash Scripts/bench-rpc.sh
 
