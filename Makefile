@@ -31,6 +31,7 @@ test: bootstrap
 	  echo "== $$t"; \
 	  $(SWIFT) test --skip-build --filter "^$$t\."; \
 	done
+	bash Scripts/browser-test.sh
 
 # Each package alone, as an adopter would depend on it (selective adoption), and the examples package that
 # `make run` builds; then no manifest drifts from the root's dependency floors, and released packages build in
@@ -86,6 +87,11 @@ bench-http: bootstrap
 
 bench-ws: bootstrap
 	bash Scripts/bench-ws.sh
+
+# The chat example under load: 1 000 clients in one channel vs a Node `ws` broadcast server (RATES="10 20 50").
+.PHONY: bench-chat
+bench-chat: bootstrap
+	bash Scripts/bench-chat.sh
 
 bench-rpc: bootstrap
 	bash Scripts/bench-rpc.sh

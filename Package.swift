@@ -32,12 +32,15 @@ let package = Package(
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
         .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         // Test-only (PeerProcesses): spawns the third-party peers; Foundation's Process crashes with many fds open.
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        // The chat example's history (Examples/Sources/ChatExample) and its server executable.
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
         // Packages/Schema
@@ -273,12 +276,25 @@ let package = Package(
             dependencies: [
                 "GrestWebSocket", "GrestHTTP", "GrestSchema", "GrestContext",
                 .product(name: "Tagged", package: "swift-tagged"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
-            path: "Examples/Sources/ChatExample"
+            path: "Examples/Sources/ChatExample",
+            resources: [.copy("Public")]
+        ),
+        // `grest-chat-server` in the root graph too, so the browser and wire tests run the server `make test` built.
+        .executableTarget(
+            name: "ChatServer",
+            dependencies: [
+                "ChatExample", "GrestHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/Sources/ChatServer"
         ),
         .testTarget(
             name: "ChatExampleTests",
-            dependencies: ["ChatExample", "GrestWebSocket", "GrestHTTP", "GrestSchema"],
+            dependencies: ["ChatExample", "GrestWebSocket", "GrestHTTP", "GrestSchema", .product(name: "SQLiteNIO", package: "sqlite-nio")],
             path: "Examples/Tests/ChatExampleTests"
         ),
     ],

@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         // The seed README's chat: ChatApi contract, BearerAuthMiddleware (HTTP + socket), ChatService, HTTP API.
@@ -29,7 +30,9 @@ let package = Package(
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestWebSocket", package: "WebSocket"),
                 .product(name: "Tagged", package: "swift-tagged"),
-            ]
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            resources: [.copy("Public")]
         ),
         .executableTarget(
             name: "ChatServer",
@@ -64,6 +67,7 @@ let package = Package(
                 .product(name: "GrestWebSocket", package: "WebSocket"),
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ]
         ),
     ],

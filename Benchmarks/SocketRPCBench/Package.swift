@@ -13,7 +13,7 @@ let package = Package(
         .package(path: "../../Packages/Schema"),
         .package(path: "../../Packages/Http"),
         .package(path: "../../Packages/WebSocket"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         .executableTarget(

@@ -27,7 +27,19 @@ public enum ChatHTTPApi {
         "online", success: IsObject(Online.init, field("connections", \.connections, IsUint), field("answering", \.answering, IsUint)),
         errors: [NOT_AUTHORIZED, FORBIDDEN], permission: .scope("chat:read"))
 
-    public static let contract = Contract("ChatHttpApi", me, messages, typing, online)
+    public static let channels = ContractMethod(
+        "channels", success: IsArray(IsChannelState), errors: [SERVER_ERROR, NOT_AUTHORIZED, FORBIDDEN], permission: .scope("chat:read"))
+    public static let history = ContractMethod(
+        "history", input: IsHistoryRequest, success: IsHistoryPage, errors: [VALIDATION_ERROR, NOT_FOUND, SERVER_ERROR, NOT_AUTHORIZED, FORBIDDEN],
+        permission: .scope("chat:read"))
+    public static let send = ContractMethod(
+        "send", input: IsSendMessageRequest, success: IsMessage, errors: [VALIDATION_ERROR, NOT_FOUND, SERVER_ERROR, NOT_AUTHORIZED, FORBIDDEN],
+        permission: .scope("chat:write"))
+    public static let markAsRead = ContractMethod(
+        "markAsRead", input: IsObject(MarkAsReadRequest.init, field("messageId", \.messageId, IsString)),
+        errors: [VALIDATION_ERROR, NOT_FOUND, SERVER_ERROR, NOT_AUTHORIZED, FORBIDDEN], permission: .scope("chat:read"))
+
+    public static let contract = Contract("ChatHttpApi", me, messages, typing, online, channels, history, send, markAsRead)
 
     public static let schema = HTTPSchema(contract, pathPrefix: "api")
         .use(BearerAuthMiddleware.shared)
@@ -36,19 +48,29 @@ public enum ChatHTTPApi {
             $0.get(messages, "/messages")
             $0.post(typing, "/typing")
             $0.get(online, "/online")
+            $0.get(channels, "/channels")
+            $0.get(history, "/channels/:channelId/messages")
+            $0.post(send, "/channels/:channelId/messages")
+            $0.post(markAsRead, "/read")
         }
 }
 
-/// The chat app on one server: `ws://…/ws/chat` and `http://…/api/*`.
-public func makeChatServer(_ configuration: HTTPServerConfiguration, service: ChatService) throws -> HTTPServer {
+/// The chat app on one server: `ws://…/ws/chat`, `http://…/api/*`, and the web page at `/` (from `publicDirectory`,
+/// by default the page bundled with this module).
+public func makeChatServer(_ configuration: HTTPServerConfiguration, service: ChatService, publicDirectory: String? = chatPublicDirectory) throws -> HTTPServer {
     let server = HTTPServer(configuration: configuration)
+    if let publicDirectory { server.serveFiles(StaticFiles(directory: publicDirectory), at: "/") }
     server.register(ChatHTTPApi.schema, permissionResolver: BearerAuthMiddleware.scopes) { api in
         api.handle(ChatHTTPApi.me) { try authUserKey.assert().id }
-        api.handle(ChatHTTPApi.messages) { service.history }
+        api.handle(ChatHTTPApi.messages) { try await service.latest() }
         api.handle(ChatHTTPApi.typing) { request in
             await service.notifyTyping(userId: try authUserKey.assert().id, channelId: request.channelId)
         }
         api.handle(ChatHTTPApi.online) { Online(connections: service.connectionCount, answering: await service.rollCall()) }
+        api.handle(ChatHTTPApi.channels) { try await service.channels(for: try authUserKey.assert().id) }
+        api.handle(ChatHTTPApi.history) { request in try await service.history(request) }
+        api.handle(ChatHTTPApi.send) { request in try await service.send(request.text, from: try authUserKey.assert().id, to: request.channelId) }
+        api.handle(ChatHTTPApi.markAsRead) { request in try await service.markRead(user: try authUserKey.assert().id, messageId: request.messageId) }
     }
     try server.register(ChatSocket, permissionResolver: BearerAuthMiddleware.scopes, service.handleConnection)
     return server

@@ -4,10 +4,12 @@ import GrestSchema
 public import GrestWebSocket
 import Synchronization
 
-/// The seed README's `ChatService`: tracks connections per user, answers `sendMessage`, broadcasts.
+/// The seed README's `ChatService`, grown into the app: channels, SQLite history (``ChatStore``), read markers,
+/// typing pushes, presence, and a roll call through server-initiated requests.
 ///
-/// One `Mutex` owns the state; pushes happen outside it, concurrently, so one slow client never delays the
-/// others (a full send queue fails that client's push only).
+/// One `Mutex` owns the in-memory state (connections, typing throttle); pushes happen outside it, concurrently, so one
+/// slow client never delays the others (a full send queue fails that client's push only). Messages are written to
+/// SQLite before anyone is told: a failed write reaches the sender as `SERVER_ERROR` and nothing is pushed.
 public final class ChatService: Sendable {
     struct Connection: Sendable {
         let user: UserId
@@ -17,21 +19,30 @@ public final class ChatService: Sendable {
     struct State: Sendable {
         var connections: [UInt64: Connection] = [:]
         var nextConnectionID: UInt64 = 1
-        var history: [Message] = []
-        var nextMessageID = 1
-        var read: [UserId: Set<String>] = [:]
+        /// When each (user, channel) last had a `typing` push, for the throttle.
+        var lastTyping: [String: ContinuousClock.Instant] = [:]
     }
 
     private let state = Mutex(State())
-    /// How many messages `GET /api/messages` returns.
+    public let store: ChatStore
+    /// How many messages `GET /api/messages` and a history page without `limit` return.
     public let historyLimit: Int
+    /// At most one `typing` push per user and channel within this interval.
+    public let typingInterval: Duration
 
-    public init(historyLimit: Int = 50) {
+    public init(store: ChatStore, historyLimit: Int = 50, typingInterval: Duration = .seconds(1)) {
+        self.store = store
         self.historyLimit = historyLimit
+        self.typingInterval = typingInterval
     }
 
     /// Open sockets.
     public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// The users with at least one open socket, sorted.
+    public var onlineUsers: [UserId] {
+        state.withLock { Set($0.connections.values.map(\.user)) }.sorted { $0.rawValue < $1.rawValue }
+    }
 
     /// The per-connection handler: registers `incoming`, keeps `outgoing` for broadcasts, forgets it on close.
     @Sendable public func handleConnection(_ socket: ServerSocket<Void>) throws {
@@ -43,29 +54,94 @@ public final class ChatService: Sendable {
             return id
         }
         try socket.incoming.on(ChatApi.sendMessage) { [self] request in
-            let message = save(request, from: user.id)
-            await broadcast(message)
+            let message = try await send(request.text, from: user.id, to: request.channelId)
             return SendMessageResponse(success: true, messageId: message.id)
         }
         try socket.incoming.on(ChatApi.markAsRead) { [self] request in
-            _ = state.withLock { $0.read[user.id, default: []].insert(request.messageId) }
+            try await markRead(user: user.id, messageId: request.messageId)
         }
         try socket.incoming.on(ChatApi.ping) {}
+        try socket.incoming.on(ChatApi.channels) { [self] in try await channels(for: user.id) }
+        try socket.incoming.on(ChatApi.history) { [self] request in try await history(request) }
+        try socket.incoming.on(ChatApi.createChannel) { [self] request in try await createChannel(request.channelId, by: user.id) }
+        try socket.incoming.on(ChatApi.startTyping) { [self] request in await notifyTyping(userId: user.id, channelId: request.channelId) }
+        try socket.incoming.on(ChatApi.online) { [self] in Presence(users: onlineUsers) }
         socket.onClose { [self] in
             _ = state.withLock { $0.connections.removeValue(forKey: id) }
+            Task { await broadcastPresence() }
+        }
+        Task { await broadcastPresence() }
+    }
+
+    // MARK: Operations shared by the socket and HTTP APIs
+
+    /// Stores the message, then pushes it to every connection. A failed write throws `SERVER_ERROR`.
+    public func send(_ text: String, from sender: UserId, to channelId: String) async throws(ServiceError) -> Message {
+        let message: Message
+        do {
+            guard try await store.channelExists(channelId) else { throw NOT_FOUND(displayMessage: "No channel \(channelId)") }
+            message = try await store.append(text: text, from: sender, to: channelId)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw SERVER_ERROR(displayMessage: "The message could not be saved", originalError: error)
+        }
+        // The sender has read what they wrote.
+        try? await store.markRead(user: sender, channelId: channelId, messageId: Int(message.id) ?? 0)
+        await broadcast(message)
+        return message
+    }
+
+    public func markRead(user: UserId, messageId: String) async throws(ServiceError) {
+        guard let id = Int(messageId) else { throw VALIDATION_ERROR([], displayMessage: "Unknown message \(messageId)") }
+        do {
+            guard let channelId = try await store.channel(ofMessage: id) else { throw NOT_FOUND(displayMessage: "Unknown message \(messageId)") }
+            try await store.markRead(user: user, channelId: channelId, messageId: id)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw SERVER_ERROR(displayMessage: "The read marker could not be saved", originalError: error)
         }
     }
 
-    func save(_ request: SendMessageRequest, from sender: UserId) -> Message {
-        state.withLock { state in
-            let message = Message(
-                id: "m\(state.nextMessageID)", text: request.text, senderId: sender,
-                timestamp: Int(clockMilliseconds()))
-            state.nextMessageID += 1
-            state.history.append(message)
-            if state.history.count > historyLimit { state.history.removeFirst(state.history.count - historyLimit) }
-            return message
+    public func channels(for user: UserId) async throws(ServiceError) -> [ChannelState] {
+        do {
+            return try await store.channelStates(for: user)
+        } catch {
+            throw SERVER_ERROR(displayMessage: "Channels could not be read", originalError: error)
         }
+    }
+
+    public func history(_ request: HistoryRequest) async throws(ServiceError) -> HistoryPage {
+        let limit = request.limit ?? historyLimit
+        var before: Int?
+        if let raw = request.before {
+            guard let id = Int(raw) else { throw VALIDATION_ERROR([], displayMessage: "before must be a message id") }
+            before = id
+        }
+        do {
+            guard try await store.channelExists(request.channelId) else { throw NOT_FOUND(displayMessage: "No channel \(request.channelId)") }
+            // One extra row tells whether an older page exists.
+            var messages = try await store.history(channelId: request.channelId, before: before, limit: limit + 1)
+            let hasMore = messages.count > limit
+            if hasMore { messages.removeFirst() }
+            return HistoryPage(messages: messages, hasMore: hasMore)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw SERVER_ERROR(displayMessage: "History could not be read", originalError: error)
+        }
+    }
+
+    public func createChannel(_ channelId: String, by user: UserId) async throws(ServiceError) -> ChannelState {
+        let created: Bool
+        do {
+            created = try await store.createChannel(channelId, by: user)
+        } catch {
+            throw SERVER_ERROR(displayMessage: "The channel could not be created", originalError: error)
+        }
+        if created { await push { try await $0.call(ChatApi.channelCreated, ChannelRequest(channelId: channelId)) } }
+        return ChannelState(id: channelId, unread: 0, lastReadId: "0")
     }
 
     /// Pushes `message` to every connection.
@@ -73,24 +149,44 @@ public final class ChatService: Sendable {
         await push { outgoing in try await outgoing.call(ChatApi.newMessage, message) }
     }
 
-    /// Tells everyone but `userId` that `userId` is typing in `channelId`.
+    /// Tells everyone but `userId` that `userId` is typing in `channelId`, at most once per ``typingInterval``.
     public func notifyTyping(userId: UserId, channelId: String) async {
+        let key = userId.rawValue + "\u{0}" + channelId
+        let now = ContinuousClock.now
+        let due = state.withLock { state in
+            if let last = state.lastTyping[key], now - last < typingInterval { return false }
+            state.lastTyping[key] = now
+            return true
+        }
+        guard due else { return }
         await push(skipping: userId) { outgoing in try await outgoing.call(ChatApi.typing, TypingEvent(userId: userId, channelId: channelId)) }
     }
 
     /// Asks every connection `areYouThere` (a server-initiated request) and counts the `true` answers within `timeout`.
     public func rollCall(timeout: Duration = .seconds(1)) async -> Int {
+        await answeringUsers(timeout: timeout).count
+    }
+
+    /// The users of the connections that answer `areYouThere` with `true` within `timeout` (one entry per connection).
+    public func answeringUsers(timeout: Duration = .seconds(1)) async -> [UserId] {
         let targets = state.withLock { Array($0.connections.values) }
-        return await withTaskGroup(of: Bool.self) { group in
+        return await withTaskGroup(of: UserId?.self) { group in
             for target in targets {
-                group.addTask { (try? await target.outgoing.call(ChatApi.areYouThere, timeout: timeout)) ?? false }
+                group.addTask { (try? await target.outgoing.call(ChatApi.areYouThere, timeout: timeout)) == true ? target.user : nil }
             }
-            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            return await group.reduce(into: []) { if let user = $1 { $0.append(user) } }
         }
     }
 
-    /// The latest messages, oldest first.
-    public var history: [Message] { state.withLock { $0.history } }
+    /// The latest messages of `general`, oldest first (the original `GET /api/messages`).
+    public func latest(channelId: String = "general") async throws(ServiceError) -> [Message] {
+        try await history(HistoryRequest(channelId: channelId)).messages
+    }
+
+    private func broadcastPresence() async {
+        let presence = Presence(users: onlineUsers)
+        await push { try await $0.call(ChatApi.presence, presence) }
+    }
 
     private func push(skipping skipped: UserId? = nil, _ send: @escaping @Sendable (SocketOutgoing) async throws -> Void) async {
         let targets = state.withLock { $0.connections.values.filter { $0.user != skipped } }
@@ -102,11 +198,11 @@ public final class ChatService: Sendable {
     }
 }
 
-private func clockMilliseconds() -> Int64 {
-    // Wall-clock milliseconds, like JavaScript's Date.now(), without Foundation.
+/// Wall-clock milliseconds, like JavaScript's `Date.now()`, without Foundation.
+func now() -> Int {
     var spec = timespec()
     clock_gettime(CLOCK_REALTIME, &spec)
-    return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    return Int(spec.tv_sec) * 1000 + Int(spec.tv_nsec) / 1_000_000
 }
 
 #if canImport(Glibc)

@@ -18,17 +18,24 @@ struct ChatServerCommand: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @Option(help: "The SQLite database file (created if missing; its folder too), or :memory:.") var db = "Examples/.data/chat.sqlite"
+    @Option(help: "Serve the web page from this folder instead of the bundled one (for editing it live).") var publicDirectory: String?
 
     func run() async throws {
-        let service = ChatService()
-        let server = try makeChatServer(HTTPServerConfiguration(host: host, port: port), service: service)
+        if db != ":memory:", let slash = db.lastIndex(of: "/") { mkdir(String(db[..<slash]), 0o755) }
+        let store = try await ChatStore.open(path: db)
+        let service = ChatService(store: store)
+        let server = try makeChatServer(
+            HTTPServerConfiguration(host: host, port: port), service: service, publicDirectory: publicDirectory ?? chatPublicDirectory)
         try await server.start()
         let port = server.port ?? port
         print(
             """
-            grest chat listening on \(host):\(port)
+            open http://\(host):\(port)/
+            grest chat listening on \(host):\(port) (history in \(db))
+              page:   http://\(host):\(port)/                 (pick alice, bob or guest)
               socket: ws://\(host):\(port)/ws/chat      (tokens: alice, bob — read+write; guest — read only)
-              http:   http://\(host):\(port)/api/messages, /api/me, /api/online, POST /api/typing
+              http:   http://\(host):\(port)/api/channels, /api/channels/general/messages, /api/me, /api/online, POST /api/typing
             try it:
               swift run --package-path Examples --scratch-path .build-examples grest-chat-client --port \(port) --token alice "hello"
               curl -H 'authorization: Bearer bob' http://\(host):\(port)/api/messages
@@ -39,5 +46,6 @@ struct ChatServerCommand: AsyncParsableCommand {
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "grest.chat")))
         try await group.run()
+        try await store.close()
     }
 }

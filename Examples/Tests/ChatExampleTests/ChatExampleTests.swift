@@ -23,7 +23,7 @@ struct ChatExampleTests {
     }
 
     @Test func chatOverSocketsAndHTTP() async throws {
-        let service = ChatService()
+        let service = ChatService(store: try await ChatStore.open(path: ":memory:"))
         let server = try makeChatServer(HTTPServerConfiguration(port: 0), service: service)
         try await server.start()
         let port = try #require(server.port)

@@ -1,6 +1,7 @@
 import GrestSchema
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOWebSocket
 
 /// One connection's HTTP/1.1 request loop, on its event loop: routing, limits and timeouts happen here
@@ -40,6 +41,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             case endpoint(RouteEndpoint, parameters: [Substring])
             case notFound
             case preflight
+            case staticFile(StaticFileMount, segments: [String])
         }
 
         var head: HTTPRequestHead
@@ -246,6 +248,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         } else if let match = core.router.match(method: HTTPRouteMethod(requestMethod: head.method.rawValue), path: path) {
             pending.target = .endpoint(match.value, parameters: match.parameters)
             pending.limit = match.value.maxBodyBytes
+        } else if head.method == .GET || head.method == .HEAD, let (mount, segments) = core.staticFiles.match(path) {
+            pending.target = .staticFile(mount, segments: segments)
         }
         if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length > pending.limit {
             reject(status: .payloadTooLarge, error: payloadTooLarge(pending.limit), pending: pending, context: context)
@@ -276,12 +280,29 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             var headers = HTTPHeaders()
             core.cors.apply(origin: pending.head.headers.first(name: "origin"), preflight: true, to: &headers)
             write(status: .noContent, headers: headers, body: nil, head: pending.head, context: context)
+        case .staticFile(let mount, let segments):
+            let headers = pending.head.headers
+            let future = NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { mount.resolve(segments, requestHeaders: headers) }
+            core.requestStarted()
+            future.assumeIsolated().whenComplete { [self] result in
+                defer { core.requestFinished() }
+                guard case .processing = state else {
+                    if case .success(.file(let descriptor, _, _)) = result { try? NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor).close() }
+                    return
+                }
+                switch result {
+                case .success(.file(let descriptor, let size, let headers)):
+                    let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
+                    write(status: .ok, headers: headers, body: nil, file: (file, size), head: pending.head, context: context)
+                case .success(.notModified(let headers)):
+                    write(status: .notModified, headers: headers, body: nil, head: pending.head, context: context)
+                case .success(.notFound), .failure:
+                    answerNotFound(pending, context: context)
+                }
+                drainBacklog(context: context)
+            }
         case .notFound:
-            let error = ROUTE_NOT_FOUND(displayMessage: "Route not found: \(pending.head.method.rawValue) \(pending.path)")
-            core.unmatchedMetrics.record(result: error.type, nanoseconds: (NIODeadline.now() - pending.started).nanoseconds)
-            var headers = HTTPHeaders()
-            core.cors.apply(origin: pending.head.headers.first(name: "origin"), preflight: false, to: &headers)
-            write(status: .notFound, headers: headers, body: error.jsonBytes, head: pending.head, context: context)
+            answerNotFound(pending, context: context)
         case .endpoint(let endpoint, let parameters):
             let request = ReceivedRequest(
                 head: pending.head, path: pending.path, query: pending.query, parameters: parameters, body: pending.body,
@@ -301,6 +322,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                 }
             }
         }
+    }
+
+    private func answerNotFound(_ pending: Pending, context: ChannelHandlerContext) {
+        let error = ROUTE_NOT_FOUND(displayMessage: "Route not found: \(pending.head.method.rawValue) \(pending.path)")
+        core.unmatchedMetrics.record(result: error.type, nanoseconds: (NIODeadline.now() - pending.started).nanoseconds)
+        var headers = HTTPHeaders()
+        core.cors.apply(origin: pending.head.headers.first(name: "origin"), preflight: false, to: &headers)
+        write(status: .notFound, headers: headers, body: error.jsonBytes, head: pending.head, context: context)
     }
 
     private func finish(_ reply: ContractReply, _ extraHeaders: HTTPHeaders, _ request: ReceivedRequest, context: ChannelHandlerContext) {
@@ -326,7 +355,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     /// Writes a complete response and returns to idle (or closes when the request asked for it).
-    private func write(status: HTTPResponseStatus, headers: HTTPHeaders, body: [UInt8]?, head: HTTPRequestHead, context: ChannelHandlerContext) {
+    /// `file`: a static file's body, sent from its descriptor (not for `HEAD`) and closed once written.
+    private func write(
+        status: HTTPResponseStatus, headers: HTTPHeaders, body: [UInt8]?, file: (NIOFileHandle, Int)? = nil, head: HTTPRequestHead,
+        context: ChannelHandlerContext
+    ) {
         var headers = headers
         // After a half-close, the reply to the last request the client sent is the connection's last.
         let keepAlive = head.isKeepAlive && !(isInputClosed && backlog.isEmpty)
@@ -334,7 +367,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             // A raw route's middleware may have set its own (a metrics scrape's text format).
             if !headers.contains(name: "content-type") { headers.add(name: "content-type", value: "application/json") }
             headers.add(name: "content-length", value: String(body.count))
-        } else if status != .noContent {
+        } else if file == nil, status != .noContent, status != .notModified {
             headers.add(name: "content-length", value: "0")
         }
         if !keepAlive {
@@ -349,10 +382,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         if let body {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         }
+        if let (handle, size) = file, head.method != .HEAD, size > 0 {
+            context.write(wrapOutboundOut(.body(.fileRegion(FileRegion(fileHandle: handle, readerIndex: 0, endIndex: size)))), promise: nil)
+        }
+        let ended = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if let (handle, _) = file { ended.assumeIsolated().whenComplete { _ in try? handle.close() } }
         if keepAlive {
-            lastReplyFlushed = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            lastReplyFlushed = ended
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            ended.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
 

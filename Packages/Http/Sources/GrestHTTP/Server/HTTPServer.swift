@@ -47,6 +47,7 @@ public final class HTTPServer: Sendable {
         // Guarded by the mutex; channels and promises are Sendable, the enum payloads are only read under the lock.
         var registrations: [Registration] = []
         var upgrades = UpgradePathTable<HTTPUpgradeRoute>()
+        var staticFiles: [StaticFileMount] = []
         var phase = Phase.idle
         var port: Int?
     }
@@ -175,7 +176,9 @@ public final class HTTPServer: Sendable {
         let cors = CORSHeaders(
             policy: configuration.cors, requestHeaders: headers.flatMap(\.requestHeaders), responseHeaders: headers.flatMap(\.responseHeaders))
         let unmatched = RouteMetrics(api: "-", method: "-", path: "unmatched", resultTypes: ["ROUTE_NOT_FOUND"], factory: factory)
-        return ServerCore(router: router, limits: configuration.limits, cors: cors, unmatchedMetrics: unmatched, upgrades: upgrades, group: group)
+        return ServerCore(
+            router: router, limits: configuration.limits, cors: cors, unmatchedMetrics: unmatched, upgrades: upgrades, group: group,
+            staticFiles: StaticFileTable(state.withLock { $0.staticFiles }))
     }
 
     private func bind(_ core: ServerCore) async throws -> any Channel {

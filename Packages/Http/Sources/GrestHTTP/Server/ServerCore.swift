@@ -10,6 +10,7 @@ final class ServerCore: Sendable {
     let cors: CORSHeaders
     let unmatchedMetrics: RouteMetrics
     let upgrades: UpgradePathTable<HTTPUpgradeRoute>
+    let staticFiles: StaticFileTable
     private let executors: [ObjectIdentifier: EventLoopTaskExecutor]
     private let draining = Atomic<Bool>(false)
     private let inFlight = Atomic<Int>(0)
@@ -19,8 +20,9 @@ final class ServerCore: Sendable {
 
     init(
         router: RouteTrie<RouteEndpoint>, limits: HTTPServerConfiguration.Limits, cors: CORSHeaders, unmatchedMetrics: RouteMetrics,
-        upgrades: UpgradePathTable<HTTPUpgradeRoute>, group: any EventLoopGroup
+        upgrades: UpgradePathTable<HTTPUpgradeRoute>, group: any EventLoopGroup, staticFiles: StaticFileTable = StaticFileTable()
     ) {
+        self.staticFiles = staticFiles
         self.router = router
         self.limits = limits
         self.cors = cors

@@ -92,6 +92,9 @@ final class RawConnection: Sendable {
         throw RawError.timeout
     }
 
+    /// Every byte received so far (for replies whose length is not in their head, e.g. to `HEAD`).
+    func receivedBytes() -> [UInt8] { collector.bytes.withLock { $0 } }
+
     /// Reads one HTTP response (Content-Length bodies only).
     func readResponse(timeout: Duration = .seconds(5)) async throws -> RawResponse {
         let end = ContinuousClock.now + timeout
