@@ -14,7 +14,7 @@ let package = Package(
         .package(path: "../Schema"),
         .package(path: "../Context"),
         .package(path: "../Http"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
