@@ -77,3 +77,23 @@ extension HTTPServer {
         }
     }
 }
+
+/// The load of one HTTP server as lazy gauges, read at scrape time.
+///
+/// - `grest_http_connections_open`: connections open now.
+/// - `grest_http_requests_in_flight`: requests whose reply is being computed.
+///
+/// ```swift
+/// try server.registerLoadMetrics(in: registry)
+/// ```
+extension HTTPServer {
+    /// Registers this server's load gauges in `registry` (one server per registry: a second call keeps the first's).
+    public func registerLoadMetrics(in registry: MetricsRegistry) throws(MetricsDefinitionError) {
+        _ = try registry.lazyGauge("grest_http_connections_open", help: "HTTP connections open now") { [weak self] in
+            Double(self?.openConnections ?? 0)
+        }
+        _ = try registry.lazyGauge("grest_http_requests_in_flight", help: "HTTP requests whose reply is being computed") { [weak self] in
+            Double(self?.requestsInFlight ?? 0)
+        }
+    }
+}

@@ -3,6 +3,8 @@ import GrestHTTP
 import GrestMetrics
 import GrestMetricsHTTP
 import GrestSchema
+import NIOCore
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -95,6 +97,23 @@ struct HTTPExpositionTests {
             #expect(allowed.status == 200)
             #expect(allowed.body.contains("chat_messages_total{room="))
         }
+    }
+
+    @Test func loadGaugesCountOpenConnections() async throws {
+        let registry = MetricsRegistry()
+        let server = HTTPServer(configuration: HTTPServerConfiguration(port: 0))
+        server.exposeMetrics(registry, permission: .public)
+        try server.registerLoadMetrics(in: registry)
+        try await server.start()
+        let port = try #require(server.port)
+        // An idle keep-alive connection stays open while the scrape is served on another one.
+        let idle = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+        let scrape = try await RawHTTP.get(port: port, path: "/metrics")
+        #expect(scrape.body.contains("grest_http_connections_open 2.0\n"))
+        #expect(scrape.body.contains("grest_http_requests_in_flight 1.0\n"))
+        try await idle.close()
+        await server.shutdown()
+        #expect(registry.exposition().contains("grest_http_connections_open 0.0\n"))
     }
 
     @Test func strictModeRefusesAScopedScrapeWithoutResolver() async throws {
