@@ -94,6 +94,9 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // Root graph only (Packages/Http cannot depend on TestKit, which depends on it): files that use it
+                // are wrapped in `#if canImport(GrestTestKit)`.
+                "GrestTestKit",
             ],
             path: "Packages/Http/Tests/GrestHTTPTests"
         ),
@@ -159,6 +162,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 "PeerProcesses",
+                // Root graph only, like GrestHTTPTests: files that use it are wrapped in `#if canImport(GrestTestKit)`.
+                "GrestTestKit",
             ],
             path: "Packages/WebSocket/Tests/GrestWebSocketTests"
         ),

@@ -80,6 +80,8 @@ public struct TestCall<Output: Sendable>: Sendable {
     }
 
     /// Expects the call to fail with `kind` (its TYPE); the call's value is then the error, with its type kept.
+    /// A success (or another TYPE) is recorded as an issue, and the value is a `SERVER_ERROR` describing it, so the
+    /// test goes on. Put reply checks before it: later ones apply to the error.
     ///
     /// ```swift
     /// let error = try await api.call(ItemsApi.get, id).expectError(NOT_FOUND).run()

@@ -13,7 +13,13 @@ extension GrestHarness {
         for schema in schemas {
             let real = HTTPClient(schema, baseURL: realURL)
             state.withLock { $0.closers.append { await real.shutdown() } }
-            standIn.register(schema, middleware: [TestScopeMiddleware()]) { implementation in
+            // The stand-in does not gate (the real app does, after forwarding): every scope the schema names, and
+            // one more for `.any`, satisfies any permission of it (the algebra has no negation). A schema without
+            // permissions gets no resolver: one would turn strict mode on.
+            let hasPermissions = schema.routes.contains { $0.descriptor.permission != nil }
+            let scopes = Set(schema.routes.compactMap(\.descriptor.permission).flatMap(Self.scopes(in:))).union(["grest-testkit:stand-in"])
+            let resolver: ScopeResolver? = hasPermissions ? { @Sendable in scopes } : nil
+            standIn.register(schema, permissionResolver: resolver, middleware: [TestScopeMiddleware()]) { implementation in
                 for route in schema.routes {
                     let method = route.methodName
                     implementation.handle(methodNamed: method) { input in
@@ -41,6 +47,14 @@ extension GrestHarness {
             throw TestKitError.appFailedToStart("stand-in for \(realURL)", GrestEnvironmentError.unknownService(realURL))
         }
         return (standIn, "http://127.0.0.1:\(port)")
+    }
+
+    private static func scopes(in permission: Permission) -> [String] {
+        switch permission {
+        case .public, .any: []
+        case .scope(let scope): [scope]
+        case .allOf(let children), .anyOf(let children): children.flatMap(scopes(in:))
+        }
     }
 
     private static func forward(_ input: JSONValue?, to real: HTTPClient, method: String, headers: HTTPHeaders) async -> ContractReply {
