@@ -219,7 +219,8 @@ struct WireFormatTests {
             try await single.shutdownOutput()
             let reply = try await single.readResponse()
             #expect(reply.json["data"]?["ms"] == .number(200))
-            #expect(reply.header("connection") == "close")
+            // No check of `connection: close` on the reply: it depends on whether the server read the half-close
+            // before the 200 ms handler finished, which a loaded machine does not guarantee. The close must follow.
             #expect(await single.waitForClose())
 
             // Three pipelined requests and the half-close in one go: three replies in order, then the close.
