@@ -182,6 +182,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "GrestWebSocketTransport",
             ],
             path: "Packages/Discovery/Sources/GrestDiscoveryLocal"
         ),

@@ -53,6 +53,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GrestWebSocketTransport", package: "WebSocket"),
             ]
         ),
         // The standalone router (grest-ts `discovery-local` bin).
