@@ -212,7 +212,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GrestDiscoveryLocalTests",
-            dependencies: ["GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration", "GrestHTTP", "GrestSchema"],
+            dependencies: ["GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration", "GrestHTTP", "GrestSchema", "GrestWebSocket"],
             path: "Packages/Discovery/Tests/GrestDiscoveryLocalTests"
         ),
         // The chat example's library (Examples/Sources/ChatExample), built and tested with the packages.

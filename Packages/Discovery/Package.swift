@@ -93,6 +93,7 @@ let package = Package(
                 "GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration",
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestWebSocket", package: "WebSocket"),
             ]
         ),
     ],

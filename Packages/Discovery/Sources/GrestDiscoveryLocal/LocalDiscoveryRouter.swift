@@ -113,10 +113,10 @@ public final class LocalDiscoveryRouter: Sendable {
     /// The registration to proxy `path` to: the longest matching prefix, then the strategy among its replicas that
     /// are in rotation and not in `excluding` (replicas already tried for this request). When every replica is
     /// ejected they are all tried anyway: a stale ejection must not turn into a certain 502.
-    package func route(for path: Substring, excluding: Set<String> = []) -> ServiceRegistration? {
+    package func route(for path: Substring, excluding: Set<String> = [], schemes: Set<ServiceRegistration.Scheme> = [.http]) -> ServiceRegistration? {
         var best: [ServiceRegistration] = []
         var bestLength = -1
-        for registration in registry.registrations() where registration.scheme == .http {
+        for registration in registry.registrations() where schemes.contains(registration.scheme) {
             let prefix = registration.pathPrefix
             guard Self.path(path, hasPrefix: prefix), prefix.count >= bestLength else { continue }
             if prefix.count > bestLength {

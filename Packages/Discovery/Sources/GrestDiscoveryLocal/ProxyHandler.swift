@@ -37,10 +37,11 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func forward(context: ChannelHandlerContext, head: HTTPRequestHead, body: [ByteBuffer], tried: Set<String> = []) {
         let path = head.uri.prefix { $0 != "?" }
         if head.headers.contains(name: "upgrade") {
-            // Only the framework connection upgrades here; proxying other WebSocket upgrades is not built yet.
-            Self.respond(
-                context: context, status: .notImplemented, json: "{\"error\":\"WebSocket upgrades are not proxied by this router (only \(IPCHandler.path))\"}",
-                keepAlive: false)
+            guard let target = router.route(for: path, schemes: [.ws, .http]) else {
+                Self.respond(context: context, status: .notFound, json: "{\"error\":\"No route for upgrade \(jsonEscaped(String(path)))\"}", keepAlive: false)
+                return
+            }
+            WebSocketTunnel.open(downstream: context, head: head, target: target)
             return
         }
         guard let target = router.route(for: path, excluding: tried) else {
