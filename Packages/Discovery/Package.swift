@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "grest-discovery-bench",
             dependencies: [
-                "GrestDiscovery", "GrestDiscoveryEtcd", "GrestDiscoveryIntegration",
+                "GrestDiscovery", "GrestDiscoveryEtcd", "GrestDiscoveryIntegration", "GrestDiscoveryLocal",
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestHTTP", package: "Http"),
             ]
