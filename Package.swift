@@ -221,6 +221,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "GrestWebSocketTransport",
             ],
             path: "Packages/Discovery/Sources/GrestDiscoveryLocal"
         ),
@@ -250,7 +251,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GrestDiscoveryLocalTests",
-            dependencies: ["GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration", "GrestHTTP", "GrestSchema"],
+            dependencies: ["GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration", "GrestHTTP", "GrestSchema", "GrestWebSocket"],
             path: "Packages/Discovery/Tests/GrestDiscoveryLocalTests"
         ),
         // Packages/TestKit

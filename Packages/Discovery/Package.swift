@@ -53,6 +53,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GrestWebSocketTransport", package: "WebSocket"),
             ]
         ),
         // The standalone router (grest-ts `discovery-local` bin).
@@ -68,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "grest-discovery-bench",
             dependencies: [
-                "GrestDiscovery", "GrestDiscoveryEtcd", "GrestDiscoveryIntegration",
+                "GrestDiscovery", "GrestDiscoveryEtcd", "GrestDiscoveryIntegration", "GrestDiscoveryLocal",
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestHTTP", package: "Http"),
             ]
@@ -92,6 +93,7 @@ let package = Package(
                 "GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration",
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestWebSocket", package: "WebSocket"),
             ]
         ),
     ],

@@ -28,6 +28,8 @@ public final class LocalDiscoveryRouter: Sendable {
     /// Upstreams (`host:port`) out of rotation: failed a health probe, or refused a proxied connection.
     private let ejected = Mutex<Set<String>>([])
     private let connections = Atomic<Int>(0)
+    /// Accepted connections, closed by ``shutdown()`` (as a crash would close them).
+    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
     /// What `discovery/getServerInfo` reports: `embedded` (in a service) or `bin` (the standalone executable).
     public let kind: String
     /// When set, `run()` probes `GET healthCheckPath` on every upstream each ``healthCheckInterval``.
@@ -67,6 +69,9 @@ public final class LocalDiscoveryRouter: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
+                let key = ObjectIdentifier(channel)
+                router.open.withLock { $0[key] = channel }
+                channel.closeFuture.whenComplete { _ in _ = router.open.withLock { $0.removeValue(forKey: key) } }
                 let connectionID = "client-\(router.connections.wrappingAdd(1, ordering: .relaxed).newValue)"
                 let ipc = NIOWebSocketServerUpgrader(
                     maxFrameSize: 1 << 20,
@@ -95,22 +100,23 @@ public final class LocalDiscoveryRouter: Sendable {
         state.withLock { $0 = (channel, channel.localAddress?.port) }
     }
 
-    /// Stops listening; connections in flight finish on their own.
+    /// Stops listening and closes every connection (framework connections included, so followers notice).
     public func shutdown() async {
         let channel = state.withLock { state -> (any Channel)? in
             defer { state.channel = nil }
             return state.channel
         }
         try? await channel?.close()
+        for connection in open.withLock({ Array($0.values) }) { try? await connection.close() }
     }
 
     /// The registration to proxy `path` to: the longest matching prefix, then the strategy among its replicas that
     /// are in rotation and not in `excluding` (replicas already tried for this request). When every replica is
     /// ejected they are all tried anyway: a stale ejection must not turn into a certain 502.
-    package func route(for path: Substring, excluding: Set<String> = []) -> ServiceRegistration? {
+    package func route(for path: Substring, excluding: Set<String> = [], schemes: Set<ServiceRegistration.Scheme> = [.http]) -> ServiceRegistration? {
         var best: [ServiceRegistration] = []
         var bestLength = -1
-        for registration in registry.registrations() where registration.scheme == .http {
+        for registration in registry.registrations() where schemes.contains(registration.scheme) {
             let prefix = registration.pathPrefix
             guard Self.path(path, hasPrefix: prefix), prefix.count >= bestLength else { continue }
             if prefix.count > bestLength {

@@ -14,9 +14,23 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let router: LocalDiscoveryRouter
     private var head: HTTPRequestHead?
     private var body: [ByteBuffer] = []
+    /// Kept-alive upstream connections of this downstream connection, by `host:port`: requests are serialised per
+    /// downstream connection, so each is idle whenever a new request arrives.
+    private var upstreams: [String: (channel: any Channel, handler: UpstreamHandler)] = [:]
 
     init(router: LocalDiscoveryRouter) {
         self.router = router
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        for upstream in upstreams.values { upstream.channel.close(promise: nil) }
+        upstreams.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        for upstream in upstreams.values { upstream.channel.close(promise: nil) }
+        upstreams.removeAll()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -37,10 +51,11 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func forward(context: ChannelHandlerContext, head: HTTPRequestHead, body: [ByteBuffer], tried: Set<String> = []) {
         let path = head.uri.prefix { $0 != "?" }
         if head.headers.contains(name: "upgrade") {
-            // Only the framework connection upgrades here; proxying other WebSocket upgrades is not built yet.
-            Self.respond(
-                context: context, status: .notImplemented, json: "{\"error\":\"WebSocket upgrades are not proxied by this router (only \(IPCHandler.path))\"}",
-                keepAlive: false)
+            guard let target = router.route(for: path, schemes: [.ws, .http]) else {
+                Self.respond(context: context, status: .notFound, json: "{\"error\":\"No route for upgrade \(jsonEscaped(String(path)))\"}", keepAlive: false)
+                return
+            }
+            WebSocketTunnel.open(downstream: context, head: head, target: target)
             return
         }
         guard let target = router.route(for: path, excluding: tried) else {
@@ -57,31 +72,50 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         var upstreamHead = head
         upstreamHead.version = .http1_1
         upstreamHead.headers.replaceOrAdd(name: "host", value: "\(target.host):\(target.port)")
-        upstreamHead.headers.replaceOrAdd(name: "connection", value: "close")
+        upstreamHead.headers.remove(name: "connection")
         let upstreamName = target.endpoint.url
-        let keepAlive = head.isKeepAlive
-        let downstream = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let request = NIOLoopBound((upstreamHead, body), eventLoop: context.eventLoop)
-        let retry = NIOLoopBound((self, head, tried.union([target.endpoint.hostPort.description])), eventLoop: context.eventLoop)
+        let key = target.endpoint.hostPort.description
+        let exchange = UpstreamHandler.Exchange(
+            downstream: context, request: upstreamHead, body: body, keepAlive: head.isKeepAlive, upstreamName: upstreamName)
+        if let cached = upstreams[key], cached.channel.isActive {
+            cached.handler.start(exchange, on: cached.channel)
+            return
+        }
+        upstreams[key] = nil
+        let loop = context.eventLoop
+        let pending = NIOLoopBound((self, exchange, head, tried.union([key])), eventLoop: loop)
         let router = self.router
         let upstream = target.endpoint.hostPort
-        ClientBootstrap(group: context.eventLoop)
+        ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(2))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(
-                        UpstreamHandler(
-                            downstream: downstream.value, request: request.value.0, body: request.value.1, keepAlive: keepAlive, upstreamName: upstreamName))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
                 }
             }
             .connect(host: target.host, port: target.port)
-            .whenFailure { _ in
-                // Nothing was sent: eject the replica and retry the request on another one (502 when none is left).
-                router.eject(upstream)
-                let (handler, head, tried) = retry.value
-                handler.forward(context: downstream.value, head: head, body: request.value.1, tried: tried)
+            .whenComplete { result in
+                let (proxy, exchange, head, tried) = pending.value
+                switch result {
+                case .success(let channel):
+                    guard let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamHandler.self) else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    proxy.upstreams[key] = (channel, handler)
+                    channel.closeFuture.whenComplete { _ in
+                        // Same event loop as the downstream connection: the loop-bound handler is safe to touch.
+                        let proxy = pending.value.0
+                        if proxy.upstreams[key]?.channel === channel { proxy.upstreams[key] = nil }
+                    }
+                    handler.start(exchange, on: channel)
+                case .failure:
+                    // Nothing was sent: eject the replica and retry the request on another one (502 when none is left).
+                    router.eject(upstream)
+                    proxy.forward(context: exchange.downstream, head: head, body: exchange.body, tried: tried)
+                }
             }
     }
 
@@ -102,56 +136,59 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 }
 
-/// The upstream side of one proxied request: sends it when connected and relays the response downstream.
-final class UpstreamHandler: ChannelInboundHandler {
+/// One kept-alive upstream connection: sends each request it is given and relays the response downstream.
+final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
 
-    private let downstream: ChannelHandlerContext
-    private let request: HTTPRequestHead
-    private let body: [ByteBuffer]
-    private let keepAlive: Bool
-    private let upstreamName: String
-    private var phase = Phase.waiting
-
-    private enum Phase {
-        case waiting
-        case relaying
-        case done
+    /// One request and where its response goes.
+    struct Exchange {
+        let downstream: ChannelHandlerContext
+        let request: HTTPRequestHead
+        let body: [ByteBuffer]
+        let keepAlive: Bool
+        let upstreamName: String
     }
 
-    init(downstream: ChannelHandlerContext, request: HTTPRequestHead, body: [ByteBuffer], keepAlive: Bool, upstreamName: String) {
-        self.downstream = downstream
-        self.request = request
-        self.body = body
-        self.keepAlive = keepAlive
-        self.upstreamName = upstreamName
-    }
+    private var exchange: Exchange?
+    private var isRelaying = false
+    private var upstreamCloses = false
 
-    func channelActive(context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(.head(request)), promise: nil)
-        for buffer in body { context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        context.fireChannelActive()
+    /// Sends `exchange`'s request on `channel` (this handler's channel, idle).
+    func start(_ exchange: Exchange, on channel: any Channel) {
+        self.exchange = exchange
+        isRelaying = false
+        channel.write(HTTPClientRequestPart.head(exchange.request), promise: nil)
+        for buffer in exchange.body { channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil) }
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let exchange else { return }
+        let downstream = exchange.downstream
         switch unwrapInboundIn(data) {
         case .head(var head):
-            phase = .relaying
+            isRelaying = true
+            upstreamCloses = !head.isKeepAlive
             head.headers.remove(name: "connection")
             head.headers.remove(name: "keep-alive")
-            if !keepAlive { head.headers.add(name: "connection", value: "close") }
+            if !exchange.keepAlive { head.headers.add(name: "connection", value: "close") }
             head.version = .http1_1
             downstream.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
         case .body(let buffer):
-            downstream.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
+            downstream.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
-            phase = .done
+            self.exchange = nil
+            isRelaying = false
             let written = downstream.writeAndFlush(NIOAny(HTTPServerResponsePart.end(trailers)))
-            if !keepAlive { written.whenComplete { [channel = downstream.channel] _ in channel.close(promise: nil) } }
-            context.close(promise: nil)
+            if !exchange.keepAlive { written.whenComplete { [channel = downstream.channel] _ in channel.close(promise: nil) } }
+            if upstreamCloses || !exchange.keepAlive { context.close(promise: nil) }
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        exchange?.downstream.flush()
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -167,12 +204,13 @@ final class UpstreamHandler: ChannelInboundHandler {
     /// Before any response byte: 502 naming the upstream. Mid-response: the downstream connection is closed,
     /// the only honest signal left.
     private func fail(reason: String) {
-        switch phase {
-        case .waiting: ProxyHandler.badGateway(context: downstream, upstream: upstreamName, reason: reason, keepAlive: keepAlive)
-        case .relaying: downstream.close(promise: nil)
-        case .done: break
+        guard let exchange else { return }
+        self.exchange = nil
+        if isRelaying {
+            exchange.downstream.close(promise: nil)
+        } else {
+            ProxyHandler.badGateway(context: exchange.downstream, upstream: exchange.upstreamName, reason: reason, keepAlive: exchange.keepAlive)
         }
-        phase = .done
     }
 }
 

@@ -5,6 +5,7 @@ import Foundation
 import GrestDiscovery
 import GrestDiscoveryEtcd
 import GrestDiscoveryIntegration
+import GrestDiscoveryLocal
 import GrestHTTP
 import GrestSchema
 
@@ -62,4 +63,40 @@ report("HTTPClient call, discovery: (best of 3)", discoveryBest)
 print(String(format: "discovery-backed client ÷ fixed URL: %.2fx throughput (1.00 = no overhead)", directBest / discoveryBest))
 await direct.shutdown()
 await viaDiscovery.shutdown()
+
+/// Requests/sec wrk reports for `url` (nil when wrk is missing or fails).
+func wrk(_ url: String, seconds: Int) -> Double? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
+    process.arguments = ["-t1", "-c16", "-d\(seconds)s", url]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Requests/sec:") }) else { return nil }
+    return Double(line.split(separator: " ").last ?? "")
+}
+
+// Proxy overhead: the same route direct and through the local router, wrk rounds interleaved.
+let router = LocalDiscoveryRouter()
+try await router.start()
+try await router.registry.register([ServiceRegistration(api: "PingApi", port: port, pathPrefix: "api/ping", instanceID: "bench")])
+let seconds = Int(ProcessInfo.processInfo.environment["WRK_SECONDS"] ?? "") ?? 5
+var directRates: [Double] = []
+var proxiedRates: [Double] = []
+for _ in 0..<2 {
+    if let rate = wrk("http://127.0.0.1:\(port)/api/ping/whoami", seconds: seconds) { directRates.append(rate) }
+    if let rate = wrk("http://127.0.0.1:\(router.port!)/api/ping/whoami", seconds: seconds) { proxiedRates.append(rate) }
+}
+if let direct = directRates.max(), let proxied = proxiedRates.max() {
+    print(String(format: "wrk -t1 -c16, direct:        %10.0f req/s (best of %d)", direct, directRates.count))
+    print(String(format: "wrk -t1 -c16, through router: %10.0f req/s (best of %d)", proxied, proxiedRates.count))
+    print(String(format: "router ÷ direct: %.2fx (target >= 0.5x)", proxied / direct))
+} else {
+    print("wrk not available: proxy overhead not measured")
+}
+await router.shutdown()
 await server.shutdown()
