@@ -280,7 +280,7 @@ let package = Package(
         .target(
             name: "ChatExample",
             dependencies: [
-                "GrestWebSocket", "GrestHTTP", "GrestSchema", "GrestContext",
+                "GrestWebSocket", "GrestHTTP", "GrestSchema", "GrestContext", "GrestMetrics", "GrestMetricsHTTP",
                 .product(name: "Tagged", package: "swift-tagged"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
@@ -291,7 +291,7 @@ let package = Package(
         .executableTarget(
             name: "ChatServer",
             dependencies: [
-                "ChatExample", "GrestHTTP",
+                "ChatExample", "GrestHTTP", "GrestMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -300,7 +300,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChatExampleTests",
-            dependencies: ["ChatExample", "GrestWebSocket", "GrestHTTP", "GrestSchema", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            dependencies: ["ChatExample", "GrestWebSocket", "GrestHTTP", "GrestSchema", "GrestMetrics", .product(name: "SQLiteNIO", package: "sqlite-nio")],
             path: "Examples/Tests/ChatExampleTests"
         ),
     ],

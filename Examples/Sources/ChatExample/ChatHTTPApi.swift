@@ -1,5 +1,7 @@
 public import Tagged
 public import GrestHTTP
+public import GrestMetrics
+import GrestMetricsHTTP
 public import GrestSchema
 
 public struct TypingRequest: Sendable, Equatable {
@@ -56,9 +58,20 @@ public enum ChatHTTPApi {
 }
 
 /// The chat app on one server: `ws://…/ws/chat`, `http://…/api/*`, and the web page at `/` (from `publicDirectory`,
-/// by default the page bundled with this module).
-public func makeChatServer(_ configuration: HTTPServerConfiguration, service: ChatService, publicDirectory: String? = chatPublicDirectory) throws -> HTTPServer {
+/// by default the page bundled with this module). With `metrics`, everything the server records through
+/// swift-metrics (`grest_http_*`, `grest_ws_*`) lands in that registry, with the process metrics and the server's
+/// load gauges, and `GET /metrics` serves it (Prometheus text, OpenMetrics or grest-ts JSON by `Accept`).
+public func makeChatServer(
+    _ configuration: HTTPServerConfiguration, service: ChatService, publicDirectory: String? = chatPublicDirectory, metrics: MetricsRegistry? = nil
+) throws -> HTTPServer {
+    var configuration = configuration
+    if let metrics { configuration.metricsFactory = metrics.makeMetricsFactory() }
     let server = HTTPServer(configuration: configuration)
+    if let metrics {
+        _ = try metrics.register(ProcessMetrics.self)
+        try server.registerLoadMetrics(in: metrics)
+        server.exposeMetrics(metrics, permission: .public)
+    }
     if let publicDirectory { server.serveFiles(StaticFiles(directory: publicDirectory), at: "/") }
     server.register(ChatHTTPApi.schema, permissionResolver: BearerAuthMiddleware.scopes) { api in
         api.handle(ChatHTTPApi.me) { try authUserKey.assert().id }

@@ -3,6 +3,7 @@
 import ArgumentParser
 import ChatExample
 import GrestHTTP
+import GrestMetrics
 import Logging
 import ServiceLifecycle
 
@@ -26,7 +27,8 @@ struct ChatServerCommand: AsyncParsableCommand {
         let store = try await ChatStore.open(path: db)
         let service = ChatService(store: store)
         let server = try makeChatServer(
-            HTTPServerConfiguration(host: host, port: port), service: service, publicDirectory: publicDirectory ?? chatPublicDirectory)
+            HTTPServerConfiguration(host: host, port: port), service: service, publicDirectory: publicDirectory ?? chatPublicDirectory,
+            metrics: MetricsRegistry())
         try await server.start()
         let port = server.port ?? port
         print(
@@ -34,6 +36,7 @@ struct ChatServerCommand: AsyncParsableCommand {
             open http://\(host):\(port)/
             grest chat listening on \(host):\(port) (history in \(db))
               page:   http://\(host):\(port)/                 (pick alice, bob or guest)
+              metrics: http://\(host):\(port)/metrics         (Prometheus text; OpenMetrics or JSON by Accept)
               socket: ws://\(host):\(port)/ws/chat      (tokens: alice, bob — read+write; guest — read only)
               http:   http://\(host):\(port)/api/channels, /api/channels/general/messages, /api/me, /api/online, POST /api/typing
             try it:

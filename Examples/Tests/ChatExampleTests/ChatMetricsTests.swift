@@ -1,0 +1,81 @@
+import ChatExample
+import Foundation
+import GrestHTTP
+import GrestMetrics
+import GrestWebSocket
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The chat example as `make run` starts it serves `/metrics`: what its socket and HTTP traffic recorded through
+/// swift-metrics, judged by the official Python `prometheus_client` parser.
+@Suite("Chat example metrics", .timeLimit(.minutes(1)))
+struct ChatMetricsTests {
+    @Test func metricsScrapeOfTheRunningChatParsesAndCountsTheTraffic() async throws {
+        let service = ChatService(store: try await ChatStore.open(path: ":memory:"))
+        let server = try makeChatServer(HTTPServerConfiguration(port: 0), service: service, metrics: MetricsRegistry())
+        try await server.start()
+        let port = try #require(server.port)
+
+        var configuration = SocketClientConfiguration()
+        configuration.middleware = [BearerAuthMiddleware(getToken: { "alice" })]
+        let alice = ChatSocket.createClient(url: "ws://127.0.0.1:\(port)", configuration: configuration)
+        try await alice.connect()
+        _ = try await alice.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "counted", channelId: "general"))
+        let http = HTTPClient(ChatHTTPApi.schema, baseURL: "http://127.0.0.1:\(port)", middleware: [BearerAuthMiddleware(getToken: { "bob" })])
+        _ = try await http.call(ChatHTTPApi.me)
+
+        let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        let text = String(decoding: body, as: UTF8.self)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "content-type")?.hasPrefix("text/plain") == true)
+
+        let families = try judge(text)
+        let names = Set(families.map(\.name))
+        for expected in ["grest_ws_requests", "grest_http_requests", "process_resident_memory_bytes", "grest_http_connections_open"] {
+            #expect(names.contains(expected), "\(expected) missing from the scrape; families: \(names.sorted())")
+        }
+        let sendSamples = families.filter { $0.name == "grest_ws_requests" }.flatMap(\.samples)
+            .filter { $0.labels["method"] == "ChatApi.sendMessage" }
+        #expect(sendSamples.contains { $0.value >= 1 }, "no grest_ws_requests sample for sendMessage in:\n\(text)")
+
+        await http.shutdown()
+        await alice.disconnect()
+        await server.shutdown()
+    }
+
+    struct Family: Decodable { let name: String; let samples: [Sample] }
+    struct Sample: Decodable { let name: String; let labels: [String: String]; let value: Double }
+
+    /// Parses the exposition with `prometheus_client.parser` (installed by Scripts/bootstrap) and returns its families.
+    func judge(_ text: String) throws -> [Family] {
+        let script = """
+            import sys, json
+            from prometheus_client.parser import text_string_to_metric_families
+            out = [{'name': f.name, 'samples': [{'name': s.name, 'labels': s.labels, 'value': s.value if s.value == s.value else -1}
+                     for s in f.samples]} for f in text_string_to_metric_families(sys.stdin.read())]
+            print(json.dumps(out))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(text.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw JudgeFailure(description: "prometheus_client refused the scrape: \(String(decoding: errors, as: UTF8.self))\n\(text)")
+        }
+        return try JSONDecoder().decode([Family].self, from: output)
+    }
+
+    struct JudgeFailure: Error, CustomStringConvertible { let description: String }
+}
