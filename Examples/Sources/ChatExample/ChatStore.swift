@@ -97,7 +97,7 @@ public final class ChatStore: Sendable {
 
     /// Every channel's id, oldest first.
     public func channelIds() async throws -> [String] {
-        try await connection.query("SELECT id FROM channels ORDER BY created_at, id").compactMap { $0.column("id")?.string }
+        try await connection.query("SELECT id FROM channels ORDER BY created_at, rowid").compactMap { $0.column("id")?.string }
     }
 
     public func channelExists(_ id: String) async throws -> Bool {
@@ -160,7 +160,7 @@ public final class ChatStore: Sendable {
             SELECT c.id AS id, COALESCE(r.last_read_id, 0) AS last_read,
                 (SELECT COUNT(*) FROM messages m WHERE m.channel_id = c.id AND m.id > COALESCE(r.last_read_id, 0) AND m.sender_id != ?) AS unread
             FROM channels c LEFT JOIN read_markers r ON r.channel_id = c.id AND r.user_id = ?
-            ORDER BY c.created_at, c.id
+            ORDER BY c.created_at, c.rowid
             """,
             [.text(user.rawValue), .text(user.rawValue)])
         return rows.compactMap { row in
