@@ -71,6 +71,13 @@ TEXT ?= hello from make
 run: bootstrap
 	$(SWIFT) run --package-path Examples --scratch-path .build-examples grest-chat-server --port $(PORT)
 
+# The chat example as a cluster: the discovery router on ROUTER_PORT (9000) and REPLICAS (2) chat servers behind it.
+ROUTER_PORT ?= 9000
+REPLICAS ?= 2
+.PHONY: cluster
+cluster: bootstrap
+	ROUTER_PORT=$(ROUTER_PORT) REPLICAS=$(REPLICAS) bash Scripts/cluster.sh
+
 chat-client: bootstrap
 	$(SWIFT) run --package-path Examples --scratch-path .build-examples grest-chat-client --port $(PORT) --token $(TOKEN) "$(TEXT)"
 

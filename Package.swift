@@ -291,7 +291,7 @@ let package = Package(
         .executableTarget(
             name: "ChatServer",
             dependencies: [
-                "ChatExample", "GrestHTTP", "GrestMetrics",
+                "ChatExample", "GrestHTTP", "GrestMetrics", "GrestDiscoveryLocal", "GrestDiscoveryIntegration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -300,7 +300,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ChatExampleTests",
-            dependencies: ["ChatExample", "GrestWebSocket", "GrestHTTP", "GrestSchema", "GrestMetrics", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            dependencies: [
+                "ChatExample", "GrestWebSocket", "GrestWebSocketTransport", "GrestHTTP", "GrestSchema", "GrestMetrics",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
             path: "Examples/Tests/ChatExampleTests"
         ),
     ],

@@ -2,6 +2,8 @@
 // an HTTP API at http://HOST:PORT/api/*, both behind one BearerAuthMiddleware.
 import ArgumentParser
 import ChatExample
+import GrestDiscoveryIntegration
+import GrestDiscoveryLocal
 import GrestHTTP
 import GrestMetrics
 import Logging
@@ -21,6 +23,12 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
     @Option(help: "The SQLite database file (created if missing; its folder too), or :memory:.") var db = "Examples/.data/chat.sqlite"
     @Option(help: "Serve the web page from this folder instead of the bundled one (for editing it live).") var publicDirectory: String?
+    @Option(
+        help: """
+            Join the local discovery router on this port (grest-discovery, or the first server to bind it) and register \
+            the chat APIs and the page: every replica is then reachable through http://127.0.0.1:<port>/.
+            """)
+    var discoveryPort: Int?
 
     func run() async throws {
         if db != ":memory:", let slash = db.lastIndex(of: "/") { mkdir(String(db[..<slash]), 0o755) }
@@ -44,10 +52,25 @@ struct ChatServerCommand: AsyncParsableCommand {
               curl -H 'authorization: Bearer bob' http://\(host):\(port)/api/messages
             Ctrl-C stops the server gracefully.
             """)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+        if let discoveryPort {
+            // The router forwards /api/*, /ws/chat and, as the catch-all prefix, the page and /metrics.
+            let discovery = LocalDiscoveryClient(port: discoveryPort, runtime: "grest-chat-server")
+            let registration = DiscoveryRegistrationService(
+                server: server, discovery: discovery, sockets: [ChatSocket.discoverable], routes: [DiscoverableRoute(api: "ChatPage", path: "/")])
+            services = [.init(service: discovery), .init(service: registration)]
+            print("  discovery: registering with the router on http://127.0.0.1:\(discoveryPort)/ (instance \(registration.instanceID))")
+            Task {
+                for await role in discovery.roleChanges where role != .electing {
+                    print("  discovery: \(role == .leader ? "this server now runs the router" : "following the router") on port \(discoveryPort)")
+                    fflush(nil)
+                }
+            }
+        }
         fflush(nil)  // show the banner at once even when stdout is a pipe
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "grest.chat")))
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "grest.chat")))
         try await group.run()
         try await store.close()
     }

@@ -23,19 +23,24 @@ public final class DiscoveryRegistrationService: Service {
     public let instanceID: String
     public let runtime: String
     public let sockets: [DiscoverableSocket]
+    /// Plain HTTP paths outside any schema (static files, `/metrics`), published with scheme `http`.
+    public let routes: [DiscoverableRoute]
     private let logger: Logger
 
     /// - Parameters:
     ///   - advertisedHost: The address clients dial; the server's configured host when it is not a wildcard.
+    ///   - routes: Paths served outside a schema that a router should forward too, e.g. a web page at `/`.
     ///   - instanceID: Unique per replica; a random one by default.
     public init(
-        server: HTTPServer, discovery: any DiscoveryClient, sockets: [DiscoverableSocket] = [], advertisedHost: String? = nil,
+        server: HTTPServer, discovery: any DiscoveryClient, sockets: [DiscoverableSocket] = [], routes: [DiscoverableRoute] = [],
+        advertisedHost: String? = nil,
         instanceID: String = DiscoveryRegistrationService.randomInstanceID(), runtime: String = "",
         logger: Logger = Logger(label: "grest.discovery")
     ) {
         self.server = server
         self.discovery = discovery
         self.sockets = sockets
+        self.routes = routes
         let configured = server.configuration.host
         self.advertisedHost = advertisedHost ?? (configured == "0.0.0.0" || configured == "::" ? "127.0.0.1" : configured)
         self.instanceID = instanceID
@@ -43,7 +48,8 @@ public final class DiscoveryRegistrationService: Service {
         self.logger = logger
     }
 
-    /// The registrations for `port`: one per HTTP schema (scheme `http`) and per socket schema (scheme `ws`).
+    /// The registrations for `port`: one per HTTP schema and extra route (scheme `http`) and per socket schema
+    /// (scheme `ws`).
     public func registrations(port: Int) -> [ServiceRegistration] {
         let http = server.registeredSchemas.map { schema in
             ServiceRegistration(
@@ -52,13 +58,16 @@ public final class DiscoveryRegistrationService: Service {
         let ws = sockets.map { socket in
             ServiceRegistration(api: socket.api, scheme: .ws, host: advertisedHost, port: port, pathPrefix: socket.path, instanceID: instanceID, runtime: runtime)
         }
-        return http + ws
+        let extra = routes.map { route in
+            ServiceRegistration(api: route.api, scheme: .http, host: advertisedHost, port: port, pathPrefix: route.path, instanceID: instanceID, runtime: runtime)
+        }
+        return http + ws + extra
     }
 
-    /// Binds the server, registers, serves until graceful shutdown (or cancellation), withdraws, then shuts the
+    /// Binds the server (unless it is already bound), registers, serves until graceful shutdown (or cancellation), withdraws, then shuts the
     /// server down. A failed registration stops the server and is thrown: a server nobody can find is an outage.
     public func run() async throws {
-        try await server.start()
+        if server.port == nil { try await server.start() }  // already started when the caller needed the port first
         guard let port = server.port else { throw DiscoveryError.misconfigured("HTTPServer reported no bound port after start()") }
         let published = registrations(port: port)
         do {
@@ -89,6 +98,17 @@ public final class DiscoveryRegistrationService: Service {
 
 /// A socket schema as discovery sees it: its API name and upgrade path.
 public struct DiscoverableSocket: Sendable, Hashable {
+    public var api: String
+    public var path: String
+
+    public init(api: String, path: String) {
+        self.api = api
+        self.path = path
+    }
+}
+
+/// An HTTP path served outside any schema (a static page, `/metrics`), under an API name of its own.
+public struct DiscoverableRoute: Sendable, Hashable {
     public var api: String
     public var path: String
 

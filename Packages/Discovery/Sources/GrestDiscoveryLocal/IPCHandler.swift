@@ -89,7 +89,12 @@ final class IPCHandler: ChannelInboundHandler {
             }
             return reply(true, data: "{\"success\":true,\"url\":\"\(jsonEscaped(origin.url))\"}")
         case "discovery/getServerInfo":
-            return reply(true, data: "{\"kind\":\"\(router.kind)\"}")
+            // grest-ts answers `{kind}`; the route table is added for tools and tests (`make cluster` prints it).
+            let routes = router.registry.registrations().map { registration in
+                "{\"api\":\"\(jsonEscaped(registration.api))\",\"baseUrl\":\"\(jsonEscaped(registration.endpoint.url))\","
+                    + "\"pathPrefix\":\"\(jsonEscaped(registration.pathPrefix))\",\"instanceId\":\"\(jsonEscaped(registration.instanceID))\"}"
+            }
+            return reply(true, data: "{\"kind\":\"\(router.kind)\",\"routes\":[\(routes.joined(separator: ","))]}")
         case "discovery/requestYield":
             // grest-ts let any client make the router give up its port; here only the router's owner decides.
             return reply(false, error: "requestYield refused: this router does not yield its port to clients")

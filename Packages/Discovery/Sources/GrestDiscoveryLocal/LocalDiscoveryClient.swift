@@ -23,6 +23,8 @@ public final class LocalDiscoveryClient: DiscoveryClient, Service {
     public let host: String
     public let port: Int
     public let runtime: String
+    /// How often ``subscribe(api:)`` asks the router for changes.
+    public let subscriptionInterval: Duration
     private let state = Mutex(State())
     private let roleContinuation: AsyncStream<Role>.Continuation
     /// Every role change, for whoever watches (tests, logs).
@@ -37,8 +39,9 @@ public final class LocalDiscoveryClient: DiscoveryClient, Service {
         var pending: [String: CheckedContinuation<String, Never>] = [:]
     }
 
-    public init(host: String = "127.0.0.1", port: Int = 9000, runtime: String = "") {
+    public init(host: String = "127.0.0.1", port: Int = 9000, runtime: String = "", subscriptionInterval: Duration = .milliseconds(500)) {
         self.host = host
+        self.subscriptionInterval = subscriptionInterval
         self.port = port
         self.runtime = runtime
         (roleChanges, roleContinuation) = AsyncStream.makeStream(of: Role.self)
@@ -183,11 +186,23 @@ public final class LocalDiscoveryClient: DiscoveryClient, Service {
         return reply.contains("\"url\":") ? [origin] : []
     }
 
+    /// Snapshots of `api`'s instances: the first at once, then one whenever it changes. The framework connection
+    /// carries no change notifications (grest-ts's protocol), so changes are found by asking every
+    /// ``subscriptionInterval`` — a subscriber sees a change at most that late. The stream ends when the
+    /// subscriber stops iterating.
     public func subscribe(api: String) -> AsyncThrowingStream<[Endpoint], any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Endpoint].self)
         let task = Task { [self] in
-            continuation.yield((try? await instances(api: api)) ?? [])
-            continuation.finish()  // the framework connection carries no change notifications
+            var last: [Endpoint]?
+            while !Task.isCancelled {
+                let current = (try? await instances(api: api)) ?? []
+                if current != last {
+                    continuation.yield(current)
+                    last = current
+                }
+                try? await Task.sleep(for: subscriptionInterval)
+            }
+            continuation.finish()
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream

@@ -28,6 +28,11 @@ struct IPCTests {
         var seen: Set<String> = []
         for _ in 0..<4 { seen.insert(try await client.call(PingApi.whoami).text) }
         #expect(seen == ["a", "b"])
+        // The route table, for tools: both replicas, each under the connection that owns it.
+        let info = await peerA.request("r:9:discovery/getServerInfo") ?? ""
+        #expect(info.hasPrefix("s:9:discovery/getServerInfo:{\"success\":true,\"data\":{\"kind\":\"embedded\",\"routes\":["))
+        #expect(info.contains("\"baseUrl\":\"http://127.0.0.1:\(a.port!)\",\"pathPrefix\":\"/api/ping\",\"instanceId\":\"client-"))
+        #expect(info.contains("\"baseUrl\":\"http://127.0.0.1:\(b.port!)\",\"pathPrefix\":\"/api/ping\""))
 
         peerA.kill()  // SIGKILL: no unregister, only the connection drops
         var snapshots = router.registry.subscribe(api: "PingApi").makeAsyncIterator()
@@ -60,7 +65,7 @@ struct IPCTests {
         let badPort = await peer.request("r:5:discovery/register:[{\"api\":\"X\",\"protocol\":\"http\",\"port\":70000}]")
         #expect(badPort?.contains("port 70000 is not 1...65535") == true)
         #expect(await peer.request("r:6:discovery/requestYield") == "s:6:discovery/requestYield:{\"success\":false,\"error\":\"requestYield refused: this router does not yield its port to clients\"}")
-        #expect(await peer.request("r:7:discovery/getServerInfo") == "s:7:discovery/getServerInfo:{\"success\":true,\"data\":{\"kind\":\"embedded\"}}")
+        #expect(await peer.request("r:7:discovery/getServerInfo") == "s:7:discovery/getServerInfo:{\"success\":true,\"data\":{\"kind\":\"embedded\",\"routes\":[]}}")
         peer.send("garbage without colons")
         #expect(
             await peer.request("r:8:discovery/discoverApi:\"Nope\"")

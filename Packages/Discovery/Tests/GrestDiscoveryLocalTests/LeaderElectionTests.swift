@@ -47,6 +47,30 @@ struct LeaderElectionTests {
         for task in tasks { _ = try? await task.value }
         for server in servers { await server.shutdown() }
     }
+
+    /// A follower's subscription sees registrations come and go on the leader (it asks every interval).
+    @Test func aFollowersSubscriptionFollowsRegistrationChanges() async throws {
+        let port = try await freePort()
+        let leader = LocalDiscoveryClient(port: port, runtime: "leader", subscriptionInterval: .milliseconds(20))
+        let follower = LocalDiscoveryClient(port: port, runtime: "follower", subscriptionInterval: .milliseconds(20))
+        var leaderRoles = leader.roleChanges.makeAsyncIterator()
+        let leading = Task { try await leader.run() }
+        #expect(await leaderRoles.next() == .leader)
+        var followerRoles = follower.roleChanges.makeAsyncIterator()
+        let following = Task { try await follower.run() }
+        #expect(await followerRoles.next() == .follower)
+
+        var snapshots = follower.subscribe(api: "PingApi").makeAsyncIterator()
+        #expect(try await snapshots.next() == [])
+        let registration = ServiceRegistration(api: "PingApi", port: 1234, pathPrefix: "api/ping", instanceID: "r1")
+        try await leader.register([registration])
+        #expect(try await snapshots.next() == [follower.origin])
+        try await leader.unregister([registration])
+        #expect(try await snapshots.next() == [])
+
+        for task in [leading, following] { task.cancel() }
+        for task in [leading, following] { _ = try? await task.value }
+    }
 }
 
 func names(_ client: HTTPClient, calls: Int) async throws -> Set<String> {
