@@ -251,7 +251,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GrestDiscoveryLocalTests",
-            dependencies: ["GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration", "GrestHTTP", "GrestSchema", "GrestWebSocket"],
+            dependencies: [
+                "GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration", "GrestHTTP", "GrestSchema", "GrestWebSocket",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Packages/Discovery/Tests/GrestDiscoveryLocalTests"
         ),
         // Packages/TestKit

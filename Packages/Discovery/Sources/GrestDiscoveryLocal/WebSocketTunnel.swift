@@ -56,8 +56,14 @@ enum WebSocketTunnel {
 }
 
 /// Copies every byte read to `peer`; closes `peer` when this side closes.
-final class Splice: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Backpressure: while `peer` cannot take more bytes (its outbound buffer is above the high-water mark, e.g. a
+/// client that stops reading), this side stops reading, so the sender's socket fills up and it slows down; the
+/// router never buffers more than a water mark per direction. When `peer` drains, its `Splice` asks this side
+/// to read again. Both channels live on one event loop.
+final class Splice: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let peer: any Channel
@@ -67,7 +73,23 @@ final class Splice: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        peer.writeAndFlush(unwrapInboundIn(data), promise: nil)
+        peer.write(unwrapInboundIn(data), promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        peer.flush()
+        context.fireChannelReadComplete()
+    }
+
+    /// The next read (autoRead asks after every read) is dropped while `peer` is full; `peer`'s handler asks again.
+    func read(context: ChannelHandlerContext) {
+        if peer.isWritable { context.read() }
+    }
+
+    /// This side drained: the peer may read again (its `read` above passes once this channel is writable).
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { peer.read() }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
