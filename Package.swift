@@ -253,7 +253,7 @@ let package = Package(
             name: "GrestDiscoveryLocalTests",
             dependencies: [
                 "GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration", "GrestHTTP", "GrestSchema", "GrestWebSocket",
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                "GrestWebSocketTransport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Packages/Discovery/Tests/GrestDiscoveryLocalTests"
         ),

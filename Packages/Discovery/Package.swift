@@ -37,6 +37,7 @@ let package = Package(
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "GrestWebSocketTransport", package: "WebSocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,6 +95,7 @@ let package = Package(
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "GrestWebSocketTransport", package: "WebSocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
