@@ -67,3 +67,36 @@ struct HTTPServerWebSocketTests {
         #expect(throws: HTTPServerError.duplicateUpgradePath("/ws/a")) { try server.registerWebSocket(path: "/ws/a") { _ in } }
     }
 }
+
+/// `HTTPServer.shutdown()` ends hosted sockets properly: each open one gets 1001 Going Away and the close
+/// handshake, as the standalone `WebSocketServer` does (without it the client saw the TCP connection drop: 1006).
+@Suite("Hosted sockets on server shutdown", .timeLimit(.minutes(1)))
+struct HostedSocketShutdownTests {
+    @Test func shutdownSendsEveryOpenSocketGoingAwayAndWaitsForTheHandshake() async throws {
+        let server = HTTPServer()
+        try server.registerWebSocket(path: "/ws/echo") { connection in
+            for await message in connection.inbound {
+                do { try await connection.send(message) } catch { break }
+            }
+        }
+        try await server.start()
+        let port = try #require(server.port)
+        var clients: [WebSocketConnection] = []
+        for _ in 0..<3 {
+            let client = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/echo")
+            try await client.send(text: "hi")
+            var inbound = client.inbound.makeAsyncIterator()
+            #expect(await inbound.next() == .text("hi"))  // open and served before the shutdown starts
+            clients.append(client)
+        }
+        let started = ContinuousClock.now
+        await server.shutdown()
+        #expect(ContinuousClock.now - started < .seconds(5), "the handshakes end the wait, not the 10 s shutdown timeout")
+        for client in clients {
+            let info = await client.closeInfo
+            #expect(info.code == .goingAway)
+            #expect(info.reason == "server shutting down")
+            #expect(info.wasClean)
+        }
+    }
+}

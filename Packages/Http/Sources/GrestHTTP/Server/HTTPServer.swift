@@ -48,6 +48,7 @@ public final class HTTPServer: Sendable {
         var registrations: [Registration] = []
         var upgrades = UpgradePathTable<HTTPUpgradeRoute>()
         var staticFiles: [StaticFileMount] = []
+        var shutdownHooks: [@Sendable () async -> Void] = []
         var phase = Phase.idle
         var port: Int?
     }
@@ -222,13 +223,33 @@ public final class HTTPServer: Sendable {
         core.startDraining()
         try? await channel.close()
         let deadline = NIODeadline.now() + configuration.shutdownTimeout
-        while core.requestsInFlight > 0, NIODeadline.now() < deadline {
+        // Upgraded protocols say goodbye (WebSocket: 1001 Going Away and the close handshake) while in-flight
+        // requests finish; both within the same deadline, after which every connection is closed.
+        let hooks = state.withLock { $0.shutdownHooks }
+        let hooksDone = DoneFlag(hooks.isEmpty)
+        let goodbyes = hooks.isEmpty ? nil : Task {
+            await withDiscardingTaskGroup { group in
+                for hook in hooks { group.addTask(operation: hook) }
+            }
+            hooksDone.set()
+        }
+        while core.requestsInFlight > 0 || !hooksDone.isSet, NIODeadline.now() < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
         core.connections.closeAll()
+        await goodbyes?.value  // the hooks end once their connections are closed
         state.withLock { $0.phase = .stopped }
         logger.info("HTTP server stopped")
         stopped.succeed()
+    }
+
+    /// Runs `hook` at graceful shutdown, once the server has stopped accepting connections, concurrently with the
+    /// requests still in flight, within ``HTTPServerConfiguration/shutdownTimeout``; then every connection still
+    /// open is closed. Protocols hosted through ``registerUpgrade(path:_:)`` use it to end their connections
+    /// properly (GrestWebSocket sends each socket a 1001 Going Away close and waits for the handshake). A hook that
+    /// waits on its connections ends when the deadline closes them.
+    public func addShutdownHook(_ hook: @escaping @Sendable () async -> Void) {
+        state.withLock { $0.shutdownHooks.append(hook) }
     }
 
     /// A server dropped while running (never shut down) stops listening, closes its connections and completes the
@@ -257,6 +278,15 @@ public final class HTTPServer: Sendable {
         }
         try? await stopped?.futureResult.get()
     }
+}
+
+/// Set once, read from another task.
+private final class DoneFlag: Sendable {
+    private let value: Atomic<Bool>
+
+    init(_ initial: Bool) { value = Atomic(initial) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }
 
 /// Server lifecycle misuse.

@@ -1,12 +1,14 @@
 public import GrestHTTP
 public import GrestWebSocketTransport
 import NIOCore
+import Synchronization
 public import NIOHTTP1
 
 extension HTTPServer {
     /// Serves WebSocket connections on `path` through this server's upgrade dispatcher (exact path, or a
     /// `/prefix/*` pattern); `handler` runs once per connection, in its own task, and the connection closes when
-    /// it returns.
+    /// it returns. When the server shuts down, every open connection gets a **1001 Going Away** close and the
+    /// server waits (within its `shutdownTimeout`) for each close handshake before it closes what is left.
     ///
     /// ```swift
     /// var configuration = WebSocketConfiguration()
@@ -25,6 +27,7 @@ extension HTTPServer {
         shouldAccept: @escaping @Sendable (HTTPRequestHead) -> Bool = { _ in true },
         handler: @escaping @Sendable (WebSocketConnection) async -> Void
     ) throws {
+        let hosted = HostedConnections()
         let route = HTTPUpgradeRoute(
             maxFrameSize: configuration.maxFrameSize,
             shouldUpgrade: { channel, head in
@@ -46,13 +49,50 @@ extension HTTPServer {
                 return WebSocketServerUpgrade.configure(
                     channel: channel, request: head, negotiation: negotiation, configuration: configuration, addFrameCodec: false
                 ).map { connection in
+                    guard let id = hosted.insert(connection) else {
+                        connection.startClose(code: .goingAway, reason: HostedConnections.reason)  // upgraded while shutting down
+                        return
+                    }
                     Task {
                         await handler(connection)
                         _ = try? await connection.close()
+                        hosted.remove(id)
                     }
                 }
             }
         )
         try registerUpgrade(path: path, route)
+        addShutdownHook { await hosted.goAway() }
+    }
+}
+
+/// The open connections of one WebSocket route, told to go away when the server shuts down.
+final class HostedConnections: Sendable {
+    static let reason = "server shutting down"
+    private let state = Mutex<(next: Int, open: [Int: WebSocketConnection], stopping: Bool)>((0, [:], false))
+
+    /// Tracks `connection`; `nil` once the server is shutting down.
+    func insert(_ connection: WebSocketConnection) -> Int? {
+        state.withLock { state in
+            guard !state.stopping else { return nil }
+            state.next += 1
+            state.open[state.next] = connection
+            return state.next
+        }
+    }
+
+    func remove(_ id: Int) {
+        _ = state.withLock { $0.open.removeValue(forKey: id) }
+    }
+
+    /// Sends every open connection a 1001 close and waits until each has closed (the peer answered, the close
+    /// timeout passed, or the server closed it at its shutdown deadline).
+    func goAway() async {
+        let open = state.withLock { state in
+            state.stopping = true
+            return Array(state.open.values)
+        }
+        for connection in open { connection.startClose(code: .goingAway, reason: Self.reason) }
+        for connection in open { _ = await connection.closeInfo }
     }
 }
