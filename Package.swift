@@ -258,7 +258,7 @@ let package = Package(
         .target(
             name: "GrestTestKit",
             dependencies: [
-                "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket",
+                "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket", "GrestDiscovery",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -270,7 +270,7 @@ let package = Package(
         .testTarget(
             name: "GrestTestKitTests",
             dependencies: [
-                "GrestTestKit", "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket",
+                "GrestTestKit", "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket", "GrestDiscovery",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
