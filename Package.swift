@@ -300,7 +300,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ChatExampleTests",
-            dependencies: ["ChatExample", "GrestWebSocket", "GrestHTTP", "GrestSchema", "GrestMetrics", .product(name: "SQLiteNIO", package: "sqlite-nio")],
+            dependencies: [
+                "ChatExample", "GrestWebSocket", "GrestHTTP", "GrestSchema", "GrestMetrics", "GrestTestKit",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Examples/Tests/ChatExampleTests"
         ),
     ],
