@@ -47,7 +47,8 @@ public final class GrestHarness: Sendable {
     /// The apps' discovery, which every ``GrestEnvironment`` of this harness gets as its `discovery`. When an app has
     /// started, each HTTP schema it serves is registered (scheme `http`) at the port of the stand-in in front of it,
     /// so that calls between apps pass where mocks and spies sit, and each socket schema (scheme `ws`) at the app's
-    /// own port. The instance id is the app's name. Tests read it too:
+    /// own port. The instance id is the app's name; when two apps serve one API, the first started answers. Tests
+    /// read it too:
     ///
     /// ```swift
     /// let users = try await harness.discovery.resolve(api: "UsersApi")   // the stand-in in front of the users app
