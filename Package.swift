@@ -261,7 +261,7 @@ let package = Package(
         .target(
             name: "GrestTestKit",
             dependencies: [
-                "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket",
+                "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket", "GrestDiscovery",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -273,7 +273,7 @@ let package = Package(
         .testTarget(
             name: "GrestTestKitTests",
             dependencies: [
-                "GrestTestKit", "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket",
+                "GrestTestKit", "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket", "GrestDiscovery",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -304,8 +304,9 @@ let package = Package(
         .testTarget(
             name: "ChatExampleTests",
             dependencies: [
-                "ChatExample", "GrestWebSocket", "GrestWebSocketTransport", "GrestHTTP", "GrestSchema", "GrestMetrics",
+                "ChatExample", "GrestWebSocket", "GrestWebSocketTransport", "GrestHTTP", "GrestSchema", "GrestMetrics", "GrestTestKit",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Examples/Tests/ChatExampleTests"
         ),

@@ -16,6 +16,8 @@ let package = Package(
         .package(path: "../Packages/WebSocket"),
         .package(path: "../Packages/Metrics"),
         .package(path: "../Packages/Discovery"),
+        // Test-only: ChatTestKitTests runs the chat through GrestTestKit's harness.
+        .package(path: "../Packages/TestKit"),
         .package(url: "https://github.com/pointfreeco/swift-tagged.git", from: "0.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -75,7 +77,10 @@ let package = Package(
                 .product(name: "GrestWebSocketTransport", package: "WebSocket"),
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestMetrics", package: "Metrics"),
+                .product(name: "GrestTestKit", package: "TestKit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ],

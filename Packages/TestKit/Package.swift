@@ -12,6 +12,8 @@ let package = Package(
         .package(path: "../Context"),
         .package(path: "../Http"),
         .package(path: "../WebSocket"),
+        // GrestDiscovery only (no dependencies of its own): the environment's `discovery`, the harness's registry.
+        .package(path: "../Discovery"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -26,6 +28,7 @@ let package = Package(
                 .product(name: "GrestContext", package: "Context"),
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "GrestDiscovery", package: "Discovery"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -41,6 +44,7 @@ let package = Package(
                 .product(name: "GrestContext", package: "Context"),
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "GrestDiscovery", package: "Discovery"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -60,7 +60,9 @@ public enum ChatHTTPApi {
 /// The chat app on one server: `ws://…/ws/chat`, `http://…/api/*`, and the web page at `/` (from `publicDirectory`,
 /// by default the page bundled with this module). With `metrics`, everything the server records through
 /// swift-metrics (`grest_http_*`, `grest_ws_*`) lands in that registry, with the process metrics and the server's
-/// load gauges, and `GET /metrics` serves it (Prometheus text, OpenMetrics or grest-ts JSON by `Accept`).
+/// load gauges, and `GET /metrics` serves it (Prometheus text, OpenMetrics or grest-ts JSON by `Accept`); it takes the
+/// place of `configuration.metricsFactory`. Without `metrics`, the configuration's factory is used as given (the test
+/// harness's per-app registry, see `ChatTestKitTests`).
 public func makeChatServer(
     _ configuration: HTTPServerConfiguration, service: ChatService, publicDirectory: String? = chatPublicDirectory, metrics: MetricsRegistry? = nil
 ) throws -> HTTPServer {

@@ -1,97 +1,75 @@
 import ChatExample
 import GrestHTTP
 import GrestSchema
+import GrestTestKit
 import GrestWebSocket
 import Testing
 
-@Suite("Chat channels, typing, presence and the page", .timeLimit(.minutes(2)))
+@Suite("Chat channels, typing, presence and the page", .timeLimit(.minutes(1)))
 struct ChatChannelsTests {
-    func client(_ token: String, port: Int) -> SocketClient<Void> {
-        var configuration = SocketClientConfiguration()
-        configuration.middleware = [BearerAuthMiddleware(getToken: { token })]
-        return ChatSocket.createClient(url: "ws://127.0.0.1:\(port)", configuration: configuration)
-    }
-
-    @Test func channelsTypingPresenceAndTheHTTPAPI() async throws {
-        let store = try await ChatStore.open(path: ":memory:")
-        let service = ChatService(store: store, typingInterval: .seconds(60))
-        let server = try makeChatServer(HTTPServerConfiguration(port: 0), service: service)
-        try await server.start()
-        let port = try #require(server.port)
-
-        let alice = client("alice", port: port)
-        let bob = client("bob", port: port)
-        let created = Received<ChannelRequest>()
-        let typing = Received<TypingEvent>()
-        let presence = Received<Presence>()
-        try bob.incoming.on(ChatApi.channelCreated) { created.add($0) }
-        try bob.incoming.on(ChatApi.typing) { typing.add($0) }
-        try bob.incoming.on(ChatApi.presence) { presence.add($0) }
-        try await bob.connect()
-        try await alice.connect()
-
-        // Presence: bob hears that alice came online.
-        let heard = await presence.wait(for: 2)
-        #expect(heard.last?.users == ["alice", "bob"])
-        #expect(try await alice.outgoing.call(ChatApi.online).users == ["alice", "bob"])
+    @Test(.grest([chatApp(typingInterval: .seconds(60))]))
+    func channelsTypingPresenceAndTheHTTPAPI() async throws {
+        let harness = try GrestHarness.required()
+        // Presence: bob hears himself come online, then alice.
+        let bob = try await harness.connect(ChatSocket, as: .bearer("bob"))
+        await bob.expectPush(ChatApi.presence, matching: ["users": ["bob"]])
+        let alice = try await harness.connect(ChatSocket, as: .bearer("alice"))
+        alice.ignore(ChatApi.presence)
+        alice.ignore(ChatApi.newMessage)
+        await bob.expectPush(ChatApi.presence, matching: ["users": ["alice", "bob"]])
+        try await alice.call(ChatApi.online).expect(equals: Presence(users: ["alice", "bob"])).run()
 
         // Channels: create one, everyone hears of it, a second create changes nothing, bad names are refused.
-        let channel = try await alice.outgoing.call(ChatApi.createChannel, ChannelRequest(channelId: "ops"))
-        #expect(channel.id == "ops")
-        #expect(await created.wait(for: 1).map(\.channelId) == ["ops"])
-        _ = try await alice.outgoing.call(ChatApi.createChannel, ChannelRequest(channelId: "ops"))
-        let badName = await alice.outgoing.result(ChatApi.createChannel, ChannelRequest(channelId: "Bad Name"))
-        #expect(badName.error?.type == "VALIDATION_ERROR")
-        let bobChannels = try await bob.outgoing.call(ChatApi.channels)
-        #expect(bobChannels.map(\.id) == ["general", "random", "ops"])
+        try await alice.call(ChatApi.createChannel, ChannelRequest(channelId: "ops"))
+            .expect(equals: ChannelState(id: "ops", unread: 0, lastReadId: "0"))
+            .run()
+        await bob.expectPush(ChatApi.channelCreated, matching: ["channelId": "ops"])
+        await alice.expectPush(ChatApi.channelCreated, matching: ["channelId": "ops"])
+        try await alice.call(ChatApi.createChannel, ChannelRequest(channelId: "ops")).run()
+        try await alice.call(ChatApi.createChannel, ChannelRequest(channelId: "Bad Name"))
+            .expectValidation(["channelId": "invalid.string.pattern"])
+            .run()
+        try await bob.call(ChatApi.channels).expect(matching: [["id": "general"], ["id": "random"], ["id": "ops"]]).run()
 
-        // Typing is throttled per user and channel: three calls, one push.
-        for _ in 0..<3 { try await alice.outgoing.call(ChatApi.startTyping, ChannelRequest(channelId: "ops")) }
-        try await alice.outgoing.call(ChatApi.startTyping, ChannelRequest(channelId: "general"))
-        let typed = await typing.wait(for: 2)
-        try await bob.outgoing.call(ChatApi.ping)  // anything still in flight arrives before this reply
-        #expect(typed == [TypingEvent(userId: "alice", channelId: "ops"), TypingEvent(userId: "alice", channelId: "general")])
+        // Typing is throttled per user and channel: three calls, one push (a second one fails the test at bob's close).
+        for _ in 0..<3 { try await alice.call(ChatApi.startTyping, ChannelRequest(channelId: "ops")).run() }
+        try await alice.call(ChatApi.startTyping, ChannelRequest(channelId: "general")).run()
+        await bob.expectPush(ChatApi.typing, matching: ["userId": "alice", "channelId": "ops"])
+        await bob.expectPush(ChatApi.typing, matching: ["userId": "alice", "channelId": "general"])
 
         // The HTTP API: send, page, unread, read marker.
-        let http = HTTPClient(ChatHTTPApi.schema, baseURL: "http://127.0.0.1:\(port)", middleware: [BearerAuthMiddleware(getToken: { "alice" })])
-        let bobHTTP = HTTPClient(ChatHTTPApi.schema, baseURL: "http://127.0.0.1:\(port)", middleware: [BearerAuthMiddleware(getToken: { "bob" })])
+        let aliceHTTP = try harness.callOn(ChatHTTPApi.self, as: .bearer("alice"))
+        let bobHTTP = try harness.callOn(ChatHTTPApi.self, as: .bearer("bob"))
         var sent: [Message] = []
-        for index in 1...3 { sent.append(try await http.call(ChatHTTPApi.send, SendMessageRequest(text: "ops \(index)", channelId: "ops"))) }
-        let page = try await bobHTTP.call(ChatHTTPApi.history, HistoryRequest(channelId: "ops", limit: 2))
-        #expect(page.messages.map(\.text) == ["ops 2", "ops 3"])
-        #expect(page.hasMore)
-        let unread = try await bobHTTP.call(ChatHTTPApi.channels).first { $0.id == "ops" }?.unread
-        #expect(unread == 3)
-        try await bobHTTP.call(ChatHTTPApi.markAsRead, MarkAsReadRequest(messageId: sent[1].id))
-        let after = try await bobHTTP.call(ChatHTTPApi.channels).first { $0.id == "ops" }
-        #expect(after?.unread == 1)
-        #expect(after?.lastReadId == sent[1].id)
-        let guest = HTTPClient(ChatHTTPApi.schema, baseURL: "http://127.0.0.1:\(port)", middleware: [BearerAuthMiddleware(getToken: { "guest" })])
-        #expect(await guest.result(ChatHTTPApi.send, SendMessageRequest(text: "no", channelId: "ops")).error?.type == "FORBIDDEN")
-        #expect(await guest.result(ChatHTTPApi.history, HistoryRequest(channelId: "nope")).error?.type == "NOT_FOUND")
+        for index in 1...3 { sent.append(try await aliceHTTP.send(SendMessageRequest(text: "ops \(index)", channelId: "ops")).run()) }
+        for message in sent { await bob.expectPush(ChatApi.newMessage, matching: ["id": .string(message.id), "channelId": "ops"]) }
+        try await bobHTTP.history(HistoryRequest(channelId: "ops", limit: 2))
+            .expect(matching: ["messages": [["text": "ops 2"], ["text": "ops 3"]], "hasMore": true])
+            .run()
+        try await bobHTTP.channels().expect(matching: [["id": "general"], ["id": "random"], ["id": "ops", "unread": 3]]).run()
+        try await bobHTTP.markAsRead(MarkAsReadRequest(messageId: sent[1].id)).run()
+        let read: JSONValue = ["id": "ops", "unread": 1, "lastReadId": .string(sent[1].id)]
+        try await bobHTTP.channels().expect(matching: [["id": "general"], ["id": "random"], read]).run()
+        let guest = try harness.callOn(ChatHTTPApi.self, as: .bearer("guest"))
+        try await guest.send(SendMessageRequest(text: "no", channelId: "ops")).expectError(FORBIDDEN).run()
+        try await guest.history(HistoryRequest(channelId: "nope")).expectError(NOT_FOUND).run()
 
         // Presence after a disconnect.
-        await alice.disconnect()
-        let left = await presence.wait(for: 3)
-        #expect(left.last?.users == ["bob"])
-
-        for client in [http, bobHTTP, guest] { await client.shutdown() }
-        await bob.disconnect()
-        await server.shutdown()
-        try await store.close()
+        await alice.close()
+        await bob.expectPush(ChatApi.presence, matching: ["users": ["bob"]])
+        // Pushes to bob travel ahead of this reply; any bob did not expect fails the test at close.
+        try await bob.call(ChatApi.ping).run()
+        await bob.close()
     }
 
-    @Test func thePageIsServed() async throws {
-        let store = try await ChatStore.open(path: ":memory:")
-        let server = try makeChatServer(HTTPServerConfiguration(port: 0), service: ChatService(store: store))
-        try await server.start()
-        let port = try #require(server.port)
+    @Test(.grest([chatApp()]))
+    func thePageIsServed() async throws {
+        let url = try GrestHarness.required().baseURL(for: ChatHTTPApi.self)
+        let port = try #require(url.split(separator: ":").last.flatMap { Int($0) })
         let page = try await fetchText(port: port, path: "/")
         #expect(page.contains("<title>grest chat</title>"))
         let module = try await fetchText(port: port, path: "/grest-socket.js")
         #expect(module.contains("export class GrestSocket"))
-        await server.shutdown()
-        try await store.close()
     }
 }
 

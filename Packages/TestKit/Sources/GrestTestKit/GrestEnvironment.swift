@@ -1,13 +1,15 @@
 public import CoreMetrics
+public import GrestDiscovery
 public import GrestHTTP
 public import Logging
 
 /// What an app gets from whoever runs it: a logger, where other services live, and the middleware that carries
-/// test scopes across service boundaries. Production builds one with ``init(logger:resolve:)``; the harness builds
-/// one per app, with captured logs and stand-ins in front of every other app.
+/// test scopes across service boundaries. Production builds one with ``init(logger:middleware:metricsFactory:discovery:)``
+/// around its discovery backend; the harness builds one per app, whose ``discovery`` is the harness's registry.
 ///
-/// The discovery seam is ``baseURL(for:)``: an app that calls another service asks it for the base URL of that
-/// service's schema. GrestDiscovery's client plugs in as the `resolve` closure.
+/// The discovery seam is ``discovery`` (a GrestDiscovery `DiscoveryClient`): an app that calls another service
+/// resolves that service's API there, through ``client(for:)`` or ``baseURL(for:)`` here, or GrestDiscoveryIntegration's
+/// `HTTPClient(schema, discovery: environment.discovery)`.
 public struct GrestEnvironment: Sendable {
     /// The app's logger (in tests: captured per app, see ``GrestHarness/logs(of:)``).
     public var logger: Logger
@@ -18,29 +20,40 @@ public struct GrestEnvironment: Sendable {
     /// Where the app's metrics go (`HTTPServerConfiguration.metricsFactory`): in tests a registry of its own
     /// (``GrestHarness/metrics(of:)``); `nil` in production means the process-wide `MetricsSystem`.
     public var metricsFactory: (any MetricsFactory)?
-    private let resolve: @Sendable (String) -> String?
+    /// Where other services live (grest-ts `GG_DISCOVERY`). In tests: the harness's `InMemoryDiscovery`
+    /// (``GrestHarness/discovery``), in which every started app's HTTP schemas are registered at the stand-in in
+    /// front of that app (where mocks and spies sit) and its socket schemas at the app's own port. In production:
+    /// `StaticDiscovery`, `EtcdDiscovery`, the local router's client, … (wrap a remote one in `CachingDiscovery`).
+    public var discovery: any DiscoveryClient
 
-    /// - Parameter resolve: The base URL (`http://host:port`) of the API named by its contract name, or `nil`.
     public init(
-        logger: Logger, middleware: [any TransportMiddleware] = [], metricsFactory: (any MetricsFactory)? = nil,
-        resolve: @escaping @Sendable (String) -> String?
+        logger: Logger, middleware: [any TransportMiddleware] = [], metricsFactory: (any MetricsFactory)? = nil, discovery: any DiscoveryClient
     ) {
         self.logger = logger
         self.middleware = middleware
         self.metricsFactory = metricsFactory
-        self.resolve = resolve
+        self.discovery = discovery
     }
 
-    /// The base URL of the service that serves `schema`.
-    /// - Throws: ``GrestEnvironmentError/unknownService(_:)`` when no started app serves it (start dependencies first).
-    public func baseURL(for schema: HTTPSchema) throws(GrestEnvironmentError) -> String {
-        guard let url = resolve(schema.name) else { throw .unknownService(schema.name) }
-        return url
+    /// The base URL (`http://host:port`, without the schema's prefix) of a service that serves `schema`, resolved now.
+    /// - Throws: ``GrestEnvironmentError/unknownService(_:)`` when discovery knows no instance (start dependencies
+    ///   first), ``GrestEnvironmentError/discoveryFailed(_:_:)`` when the backend could not answer.
+    public func baseURL(for schema: HTTPSchema) async throws(GrestEnvironmentError) -> String {
+        do {
+            return try await discovery.resolve(api: schema.name).http.removingTrailing(pathPrefix: schema.pathPrefix).url
+        } catch .notRegistered {
+            throw .unknownService(schema.name)
+        } catch {
+            throw .discoveryFailed(schema.name, error)
+        }
     }
 
-    /// A client of the service that serves `schema`, with this environment's middleware.
-    public func client(for schema: HTTPSchema) throws(GrestEnvironmentError) -> HTTPClient {
-        HTTPClient(schema, baseURL: try baseURL(for: schema), middleware: middleware)
+    /// A client of the service that serves `schema`, with this environment's middleware. The API is resolved once
+    /// now (an app started before its dependency fails to start) and again before every call, so the client
+    /// follows the instances discovery knows.
+    public func client(for schema: HTTPSchema) async throws(GrestEnvironmentError) -> HTTPClient {
+        _ = try await baseURL(for: schema)
+        return HTTPClient(schema, baseURLLookup: { [self] in try await baseURL(for: schema) }, middleware: middleware)
     }
 }
 
@@ -48,10 +61,13 @@ public struct GrestEnvironment: Sendable {
 public enum GrestEnvironmentError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No app serving this API has started.
     case unknownService(String)
+    /// Discovery could not answer for this API.
+    case discoveryFailed(String, DiscoveryError)
 
     public var description: String {
         switch self {
         case .unknownService(let name): "No started app serves \(name); start the apps it depends on before it"
+        case .discoveryFailed(let name, let error): "Discovery failed for \(name): \(error)"
         }
     }
 }

@@ -8,7 +8,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct HarnessTests {
     @Test func everythingStopsWhenTheBodyEnds() async throws {
-        let url = try await withGrestHarness(demoApps()) { harness in try harness.url(of: UsersApi.schema) }
+        let url = try await withGrestHarness(demoApps()) { harness in try harness.baseURL(for: UsersApi.schema) }
         let client = HTTPClient(UsersApi.schema, baseURL: url)
         let result = await client.result(UsersApi.get, UserID(id: "u1"))
         #expect(result.error?.debugMessage?.contains("transport failure") == true)
@@ -20,7 +20,7 @@ struct HarnessTests {
         let url = TestURLBox()
         await #expect(throws: Boom.self) {
             try await withGrestHarness(demoApps()) { harness in
-                url.value = try harness.url(of: GreeterApi.schema)
+                url.value = try harness.baseURL(for: GreeterApi.schema)
                 throw Boom()
             }
         }

@@ -599,4 +599,20 @@ struct SocketRPCTests {
             await guarded.disconnect()
         }
     }
+
+    @Test func aPushFromTheConnectionHandlerFollowsTheHandshake() async throws {
+        try await withServer({ server in
+            try server.register(PublicChat) { socket in
+                // `k` goes out after this handler returns: the push is held until then (the client drops earlier frames).
+                try await socket.outgoing.call(ChatApi.newMessage, "welcome")
+                try socket.incoming.on(ChatApi.sendMessage) { SendMessageResponse(success: true, messageId: $0.text) }
+            }
+        }) { port in
+            var raw = try await RawPeer("ws://127.0.0.1:\(port)/ws/public")
+            try await raw.send("h:::")
+            #expect(await raw.next() == "k:::null")
+            #expect(await raw.next() == #"m:PublicChat.newMessage::"welcome""#)
+            _ = try await raw.connection.close()
+        }
+    }
 }

@@ -7,7 +7,7 @@ extension GrestHarness {
     /// A server on port 0 that answers for `schemas` on behalf of the app at `realURL`: per call, the caller's
     /// test scope picks a mock or spy of that method, if any; everything else is forwarded to the real app with
     /// the caller's path, query, body and headers. Mocking one method leaves the others real.
-    func makeStandIn(for schemas: [HTTPSchema], realURL: String, logger: Logger) async throws -> (server: HTTPServer, url: String) {
+    func makeStandIn(for schemas: [HTTPSchema], realURL: String, logger: Logger) async throws -> (server: HTTPServer, port: Int) {
         let standIn = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), logger: logger)
         let interceptors = self.interceptors
         for schema in schemas {
@@ -46,7 +46,7 @@ extension GrestHarness {
         guard let port = standIn.port else {
             throw TestKitError.appFailedToStart("stand-in for \(realURL)", GrestEnvironmentError.unknownService(realURL))
         }
-        return (standIn, "http://127.0.0.1:\(port)")
+        return (standIn, port)
     }
 
     private static func scopes(in permission: Permission) -> [String] {

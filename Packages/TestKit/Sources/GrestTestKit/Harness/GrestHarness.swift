@@ -1,3 +1,4 @@
+public import GrestDiscovery
 @_spi(GrestTestKit) public import GrestHTTP
 public import GrestWebSocket
 public import Logging
@@ -9,7 +10,8 @@ public import Testing
 
 /// Runs apps in-process for a test: each on port 0 in its own `ServiceGroup`, with captured logs and a stand-in
 /// in front of every HTTP schema it serves, through which the other apps reach it (that is where mocks and spies
-/// sit). Everything stops however the test ends.
+/// sit). The harness owns the apps' discovery (``discovery``): every started app's schemas are registered there
+/// with their bound ports. Everything stops however the test ends.
 ///
 /// ```swift
 /// try await withGrestHarness(UsersApp.self, OrdersApp.self) { harness in
@@ -36,13 +38,22 @@ public final class GrestHarness: Sendable {
         var realURLs: [String: String] = [:]
         /// The HTTP servers of every app, with their base URLs.
         var servers: [(server: HTTPServer, url: String)] = []
-        /// API name → the stand-in other apps call.
-        var standInURLs: [String: String] = [:]
         var closers: [@Sendable () async -> Void] = []
     }
 
     let interceptors = InterceptorRegistry()
     let state = Mutex(State())
+
+    /// The apps' discovery, which every ``GrestEnvironment`` of this harness gets as its `discovery`. When an app has
+    /// started, each HTTP schema it serves is registered (scheme `http`) at the port of the stand-in in front of it,
+    /// so that calls between apps pass where mocks and spies sit, and each socket schema (scheme `ws`) at the app's
+    /// own port. The instance id is the app's name; when two apps serve one API, the first started answers. Tests
+    /// read it too:
+    ///
+    /// ```swift
+    /// let users = try await harness.discovery.resolve(api: "UsersApi")   // the stand-in in front of the users app
+    /// ```
+    public let discovery = InMemoryDiscovery(strategy: .first)
 
     init() {}
 
@@ -53,10 +64,22 @@ public final class GrestHarness: Sendable {
         return current
     }
 
-    /// The base URL (`http://127.0.0.1:port`) of the app serving `schema`, as the test reaches it.
-    public func url(of schema: HTTPSchema) throws -> String {
+    /// The base URL (`http://127.0.0.1:port`) of the app serving `schema`, as the test reaches it: the app's own
+    /// server, not the stand-in that ``discovery`` gives the other apps.
+    public func baseURL(for schema: HTTPSchema) throws -> String {
         guard let url = state.withLock({ $0.realURLs[schema.name] }) else { throw GrestEnvironmentError.unknownService(schema.name) }
         return url
+    }
+
+    /// The base URL of the app serving `Api`'s schema (see ``baseURL(for:)-(HTTPSchema)``).
+    public func baseURL<Api: HTTPApiNamespace>(for api: Api.Type) throws -> String {
+        try baseURL(for: Api.schema)
+    }
+
+    /// The former name of ``baseURL(for:)-(HTTPSchema)``.
+    @available(*, deprecated, renamed: "baseURL(for:)")
+    public func url(of schema: HTTPSchema) throws -> String {
+        try baseURL(for: schema)
     }
 
     /// The captured log lines of the app named `app`.
@@ -92,7 +115,7 @@ public final class GrestHarness: Sendable {
 
     /// A client of `schema` on the app serving it, calling as `context`.
     public func callOn(_ schema: HTTPSchema, as context: TestContext = .anonymous) throws -> TestHTTPClient {
-        let client = HTTPClient(schema, baseURL: try url(of: schema), middleware: context.middleware)
+        let client = HTTPClient(schema, baseURL: try baseURL(for: schema), middleware: context.middleware)
         state.withLock { $0.closers.append { await client.shutdown() } }
         return TestHTTPClient(harness: self, client: client)
     }
@@ -131,9 +154,7 @@ public final class GrestHarness: Sendable {
         let capture = LogCapture()
         let logger = capture.logger(label: app.name)
         let metrics = TestMetrics()
-        let environment = GrestEnvironment(logger: logger, middleware: [TestScopeMiddleware()], metricsFactory: metrics) { [weak self] name in
-            self?.state.withLock { $0.standInURLs[name] }
-        }
+        let environment = GrestEnvironment(logger: logger, middleware: [TestScopeMiddleware()], metricsFactory: metrics, discovery: discovery)
         let services: [any Service]
         do {
             services = try await app.makeServices(environment)
@@ -154,11 +175,9 @@ public final class GrestHarness: Sendable {
                 standIns.append(standIn.server)
                 state.withLock { state in
                     state.servers.append((server, url))
-                    for schema in server.registeredSchemas {
-                        state.realURLs[schema.name] = url
-                        state.standInURLs[schema.name] = standIn.url
-                    }
+                    for schema in server.registeredSchemas { state.realURLs[schema.name] = url }
                 }
+                try discovery.add(registrations(of: server, app: app.name, port: port, standInPort: standIn.port))
             }
         } catch {
             // Nothing runs these yet: stop what this app bound before reporting.
@@ -170,6 +189,25 @@ public final class GrestHarness: Sendable {
                 services: (services + standIns.map { $0 as any Service }).map { .init(service: $0) }, logger: logger))
         state.withLock { $0.apps.append(RunningApp(name: app.name, logs: capture, metrics: metrics, group: group)) }
         return group
+    }
+
+    /// What ``discovery`` learns of a started server: its HTTP schemas at the stand-in's port, its socket schemas at
+    /// its own.
+    private func registrations(of server: HTTPServer, app: String, port: Int, standInPort: Int) -> [ServiceRegistration] {
+        let host = server.configuration.host == "0.0.0.0" ? "127.0.0.1" : server.configuration.host
+        let http = server.registeredSchemas.map { schema in
+            // The stand-in listens on 127.0.0.1 (GrestHarness+StandIn).
+            ServiceRegistration(
+                api: schema.name, scheme: .http, host: "127.0.0.1", port: standInPort, pathPrefix: schema.pathPrefix, instanceID: app, runtime: app)
+        }
+        // HTTPServer lists socket APIs only in its permission registry, where each socket registration adds its
+        // methods and its connect permission: one entry per API name.
+        var socketAPIs: [String] = []
+        for surface in server.permissions.all where surface.kind != .httpRoute && !socketAPIs.contains(surface.api) {
+            socketAPIs.append(surface.api)
+        }
+        let ws = socketAPIs.map { api in ServiceRegistration(api: api, scheme: .ws, host: host, port: port, instanceID: app, runtime: app) }
+        return http + ws
     }
 
     /// Closes every client the test opened, reporting pushes nobody expected.

@@ -145,7 +145,7 @@ final class Greeter: Sendable {
 
     func app() -> GrestAppDefinition {
         GrestAppDefinition(name: "greeter") { [self] environment in
-            let users = try environment.client(for: UsersApi.schema)
+            let users = try await environment.client(for: UsersApi.schema)
             let logger = environment.logger
             var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
             configuration.metricsFactory = environment.metricsFactory

@@ -135,7 +135,8 @@ public struct SocketOutgoing: Sendable {
 public struct ServerSocket<Query: Sendable>: Sendable {
     /// Register handlers for `clientToServer` methods here, before the handler returns (then `k` goes out).
     public let incoming: SocketIncoming
-    /// Call `serverToClient` methods (pushes and server-initiated requests).
+    /// Call `serverToClient` methods (pushes and server-initiated requests). What is sent before `k` (from the
+    /// handler, or a task it starts) is held and goes out right after `k`, in order: the client drops earlier frames.
     public let outgoing: SocketOutgoing
     /// The validated, typed query of the upgrade URL.
     public let query: Query

@@ -65,6 +65,9 @@ final class SocketPeer: Sendable {
         var isClosed = false
         var requestTimer: (deadline: ContinuousClock.Instant, task: Scheduled<Void>)?
         var heartbeatTask: RepeatedTask?
+        /// Server side, until `k` has gone out: frames sent meanwhile (a push from the connection handler, or from a
+        /// task it started), in order. The client drops every frame before `k` (PROTOCOL-NOTES, handshake rule 1).
+        var heldUntilAccept: [[UInt8]]?
     }
 
     let transport: WebSocketConnection
@@ -82,7 +85,8 @@ final class SocketPeer: Sendable {
 
     init(
         transport: WebSocketConnection, contract: SocketContract, receiving: SocketDirection, table: SocketHandlerTable,
-        gate: ConnectionScopes, context: Context, metrics: SocketMetrics?, configuration: SocketPeerConfiguration
+        gate: ConnectionScopes, context: Context, metrics: SocketMetrics?, configuration: SocketPeerConfiguration,
+        holdsFramesUntilAccept: Bool = false
     ) {
         self.transport = transport
         self.contract = contract
@@ -97,7 +101,7 @@ final class SocketPeer: Sendable {
             State(
                 pending: PendingRequests(timeout: configuration.requestTimeout, maxInFlight: configuration.maxInFlightRequests),
                 dispatcher: InboundDispatcher(table: table, gate: gate, maxConcurrent: configuration.maxConcurrentHandlers),
-                heartbeat: heartbeat))
+                heartbeat: heartbeat, heldUntilAccept: holdsFramesUntilAccept ? [] : nil))
     }
 
     var eventLoop: any EventLoop { transport.channel.eventLoop }
@@ -232,7 +236,31 @@ final class SocketPeer: Sendable {
         try? await send(bytes)
     }
 
+    /// Sends the handshake's `k`, then the frames held since the peer was made, in order; from then on frames go
+    /// straight out. Frames sent while the held ones are flushed join the queue, so none overtakes another.
+    func accept(_ frame: [UInt8]) async {
+        try? await write(frame)
+        while true {
+            let batch = state.withLock { state -> [[UInt8]] in
+                let batch = state.heldUntilAccept ?? []
+                state.heldUntilAccept = batch.isEmpty ? nil : []
+                return batch
+            }
+            if batch.isEmpty { return }
+            for bytes in batch { try? await write(bytes) }
+        }
+    }
+
     private func send(_ bytes: [UInt8]) async throws {
+        let isHeld = state.withLock { state in
+            guard state.heldUntilAccept != nil else { return false }
+            state.heldUntilAccept?.append(bytes)
+            return true
+        }
+        if !isHeld { try await write(bytes) }
+    }
+
+    private func write(_ bytes: [UInt8]) async throws {
         if configuration.wireLog != .off { log("outgoing", bytes, nonOK: Self.isErrorReply(bytes)) }
         try await transport.send(text: String(decoding: bytes, as: UTF8.self))
     }

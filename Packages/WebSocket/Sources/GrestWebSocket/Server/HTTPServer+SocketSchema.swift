@@ -129,7 +129,7 @@ struct SocketEndpoint<Query: Sendable>: Sendable {
             let peer = SocketPeer(
                 transport: transport, contract: schema.contract, receiving: .clientToServer,
                 table: SocketHandlerTable(contract: schema.contract, receiving: .clientToServer), gate: gate, context: context,
-                metrics: metrics, configuration: configuration.peer)
+                metrics: metrics, configuration: configuration.peer, holdsFramesUntilAccept: true)
             let socket = ServerSocket(
                 incoming: SocketIncoming(update: { registration throws(SocketRegistrationError) in try peer.register(registration) }),
                 outgoing: SocketOutgoing(peer: { peer }, contract: schema.contract, direction: .serverToClient),
@@ -146,7 +146,7 @@ struct SocketEndpoint<Query: Sendable>: Sendable {
                 continue
             }
             deadline.cancel()
-            await peer.sendQuietly(accepted)
+            await peer.accept(accepted)
             metrics.connection("OK")
             metrics.active.increment()
             await peer.run(&iterator)
