@@ -18,7 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
-        // Server, router, middleware, permission gate, upgrade dispatcher and typed client. No Foundation.
+        // Server, router, middleware, permission gate, protocol-neutral upgrade dispatcher and typed client. No Foundation,
+        // no WebSocket: GrestWebSocket brings its own upgrade.
         .target(
             name: "GrestHTTP",
             dependencies: [
@@ -27,7 +28,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -23,15 +23,28 @@ final class EchoFrames: ChannelInboundHandler {
     }
 }
 
+/// A WebSocket echo as a protocol-neutral route: the test brings the RFC 6455 accept value and NIO's frame codec,
+/// as GrestWebSocket does (GrestHTTP itself knows no WebSocket).
 func echoRoute(maxFrameSize: Int = 1 << 14, accept: Bool = true, tag: String = "") -> HTTPUpgradeRoute {
     HTTPUpgradeRoute(
-        maxFrameSize: maxFrameSize,
-        shouldUpgrade: { channel, _ in
-            channel.eventLoop.makeSucceededFuture(accept ? HTTPHeaders([("x-route", tag)]) : nil)
+        upgradeProtocol: "websocket",
+        shouldUpgrade: { channel, head in
+            guard accept, let key = head.headers["sec-websocket-key"].first else { return channel.eventLoop.makeSucceededFuture(nil) }
+            return channel.eventLoop.makeSucceededFuture(HTTPHeaders([("x-route", tag), ("Sec-WebSocket-Accept", webSocketAccept(key))]))
         },
         upgrade: { channel, _ in
-            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoFrames()) }
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)))
+                try channel.pipeline.syncOperations.addHandler(WebSocketProtocolErrorHandler())  // 1009 for a frame over the limit
+                try channel.pipeline.syncOperations.addHandler(EchoFrames())
+            }
         })
+}
+
+/// `Sec-WebSocket-Accept` for the only key these tests send (RFC 6455 §1.3's example).
+func webSocketAccept(_ key: String) -> String {
+    key == "dGhlIHNhbXBsZSBub25jZQ==" ? "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" : "unexpected-key"
 }
 
 @Suite("Upgrade dispatcher", .timeLimit(.minutes(2)))

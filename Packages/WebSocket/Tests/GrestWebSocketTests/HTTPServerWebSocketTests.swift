@@ -61,6 +61,26 @@ struct HTTPServerWebSocketTests {
         }
     }
 
+    /// GrestHTTP only switches protocols; the RFC 6455 rules on a hosted socket are GrestWebSocket's, as on the
+    /// standalone server: a frame over the route's limit → 1009, invalid UTF-8 → 1007, a frame at the limit echoed.
+    @Test func protocolViolationsOnAHostedSocketGetTheirCloseCodes() async throws {
+        var configuration = WebSocketConfiguration()
+        configuration.maxFrameSize = 1024
+        try await withServer({ server in
+            try server.registerWebSocket(path: "/ws/echo", configuration: configuration) { connection in
+                for await message in connection.inbound {
+                    do { try await connection.send(message) } catch { break }
+                }
+            }
+        }) { port in
+            let atLimit = try await RawWebSocketClient.exchange(
+                port: port, path: "/ws/echo", frames: [.binary([UInt8](repeating: 1, count: 1024)), .awaitReplies(1), .close])
+            #expect(atLimit.first?.hasPrefix("data 2 0101") == true && atLimit.last == "close 1000", "\(atLimit)")
+            #expect(try await RawWebSocketClient.exchange(port: port, path: "/ws/echo", frames: [.binary([UInt8](repeating: 1, count: 1025))]) == ["close 1009"])
+            #expect(try await RawWebSocketClient.exchange(port: port, path: "/ws/echo", frames: [.text([0x68, 0x69, 0xFF])]) == ["close 1007"])
+        }
+    }
+
     @Test func duplicatePathsFailAtRegistration() throws {
         let server = HTTPServer()
         try server.registerWebSocket(path: "/ws/a") { _ in }

@@ -2,7 +2,6 @@ import GrestSchema
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOWebSocket
 
 /// One connection's HTTP/1.1 request loop, on its event loop: routing, limits and timeouts happen here
 /// synchronously; the async part (middleware, gate, handler) runs as a task on the same event loop
@@ -136,7 +135,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A refused upgrade is reported here, then the request continues as plain HTTP (answered 404/400 below).
-        if error is NIOWebSocketUpgradeError { return }
+        if error is RoutedUpgrader.Refused { return }
         if error is HTTPParserError {
             switch state {
             case .processing:

@@ -1,9 +1,9 @@
 import NIOCore
 import NIOHTTP1
-import NIOWebSocket
 
 extension HTTPServer {
-    /// Serves an upgrade (WebSocket) on `path`: an exact path, or `/base/*` for every path under `/base/`.
+    /// Serves an upgrade (a WebSocket, through GrestWebSocket) on `path`: an exact path, or `/base/*` for every path
+    /// under `/base/`.
     /// Exact paths win, then the longest prefix. Requests to unregistered upgrade paths get 404.
     /// - Throws: ``HTTPServerError/duplicateUpgradePath(_:)`` for a path registered twice,
     ///   ``HTTPServerError/alreadyStarted`` after start.
@@ -33,40 +33,15 @@ extension HTTPServer {
             return
         }
         let upgrades = core.upgrades
-        let decoderLimit = upgrades.allRoutes.map(\.maxFrameSize).max() ?? (1 << 14)
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: decoderLimit,
-            automaticErrorHandling: true,
-            shouldUpgrade: { channel, head in
-                guard let route = upgrades.route(for: RequestTarget.split(head.uri).path) else {
-                    // Not ours: the request continues as plain HTTP and the handler answers 404.
-                    return channel.eventLoop.makeSucceededFuture(nil)
-                }
-                return route.shouldUpgrade(channel, head)
-            },
-            upgradePipelineHandler: { channel, head in
-                guard let route = upgrades.route(for: RequestTarget.split(head.uri).path) else {
-                    return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
-                }
-                if route.maxFrameSize != decoderLimit {
-                    // The upgrader installed a decoder with the largest route limit; this route wants its own.
-                    do {
-                        let sync = channel.pipeline.syncOperations
-                        let existing = try sync.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
-                        try sync.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: route.maxFrameSize)), position: .after(existing))
-                        sync.removeHandler(existing, promise: nil)
-                    } catch {
-                        return channel.eventLoop.makeFailedFuture(error)
-                    }
-                }
-                return route.upgrade(channel, head)
-            })
+        let upgraders = Set(upgrades.allRoutes.map(\.upgradeProtocol)).sorted().map { token in
+            RoutedUpgrader(supportedProtocol: token, routes: upgrades) as any HTTPServerProtocolUpgrader
+        }
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: false,
-            withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
+            withServerUpgrade: (upgraders: upgraders, completionHandler: { context in
                 // Before the route installs its handlers: the HTTP request handler must not see frames.
                 context.pipeline.removeHandler(name: HTTPConnectionHandler.name, promise: nil)
-                // WebSocket handlers expect a peer's end of input to close the connection, as NIO does by default.
+                // Upgraded protocols (WebSocket) expect a peer's end of input to close the connection, NIO's default.
                 try? context.channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: false)
             }),
             withErrorHandling: false)

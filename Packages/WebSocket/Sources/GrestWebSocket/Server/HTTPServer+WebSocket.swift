@@ -29,14 +29,14 @@ extension HTTPServer {
     ) throws {
         let hosted = HostedConnections()
         let route = HTTPUpgradeRoute(
-            maxFrameSize: configuration.maxFrameSize,
+            upgradeProtocol: "websocket",
             shouldUpgrade: { channel, head in
                 guard shouldAccept(head), let negotiation = try? WebSocketServerUpgrade.negotiate(head, configuration: configuration) else {
                     return channel.eventLoop.makeSucceededFuture(nil)
                 }
-                // NIO's upgrader writes Upgrade, Connection and Sec-WebSocket-Accept itself; add only the extensions.
+                // GrestHTTP writes Upgrade and Connection; the rest of the 101 (Sec-WebSocket-Accept, extensions) is ours.
                 var extra = HTTPHeaders()
-                for (name, value) in negotiation.responseHeaders where name.lowercased() == "sec-websocket-extensions" {
+                for (name, value) in negotiation.responseHeaders where !["upgrade", "connection"].contains(name.lowercased()) {
                     extra.add(name: name, value: value)
                 }
                 return channel.eventLoop.makeSucceededFuture(extra)
@@ -47,7 +47,7 @@ extension HTTPServer {
                     return channel.close()
                 }
                 return WebSocketServerUpgrade.configure(
-                    channel: channel, request: head, negotiation: negotiation, configuration: configuration, addFrameCodec: false
+                    channel: channel, request: head, negotiation: negotiation, configuration: configuration, addFrameCodec: true
                 ).map { connection in
                     guard let id = hosted.insert(connection) else {
                         connection.startClose(code: .goingAway, reason: HostedConnections.reason)  // upgraded while shutting down
