@@ -366,7 +366,7 @@ final class SocketPeer: Sendable {
         }
         for (waiter, error) in waiters { waiter.succeed(.failure(error)) }
         let info = await transport.closeInfo
-        if info.reason == "ping timeout" { metrics?.heartbeatTimeouts.increment() }
+        if info.cause == .pingTimeout { metrics?.heartbeatTimeouts.increment() }
         await context.run {
             for callback in callbacks { await callback() }
         }

@@ -42,6 +42,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
     private var pingTask: RepeatedTask?
     private var lastReceived = NIODeadline.now()
     private var closeInfo: WebSocketCloseInfo?
+    /// Set just before this side fails the connection for a reason the state machine does not know (ping timeout).
+    private var failureCause: WebSocketCloseCause?
     let closed: EventLoopPromise<WebSocketCloseInfo>
 
     init(
@@ -177,7 +179,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
             }
 
         case .fail(let code, let reason, let sendClose):
-            self.closeInfo = WebSocketCloseInfo(code: code, reason: reason, wasClean: false)
+            self.closeInfo = WebSocketCloseInfo(code: code, reason: reason, wasClean: false, cause: self.failureCause ?? .failed)
             self.finishInbound()
             self.failQueue()
             self.updateGate()
@@ -375,6 +377,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
     private func checkLiveness(since sentAt: NIODeadline) {
         // Any inbound frame proves the peer alive, not only the pong.
         guard let context = self.context, self.lastReceived < sentAt else { return }
+        self.failureCause = .pingTimeout
         self.perform(self.machine.fail(.goingAway, reason: "ping timeout"), context: context)
     }
 

@@ -36,10 +36,27 @@ public struct WebSocketCloseInfo: Sendable, Hashable {
     public var reason: String
     /// Whether a close frame was both sent and received.
     public var wasClean: Bool
+    /// Why the connection ended, for code that must tell the cases apart (never match ``reason`` text).
+    public var cause: WebSocketCloseCause
 
-    public init(code: WebSocketCloseCode, reason: String, wasClean: Bool) {
+    /// - Parameter cause: by default derived: a clean close is a handshake, 1006 a drop, anything else a failure.
+    public init(code: WebSocketCloseCode, reason: String, wasClean: Bool, cause: WebSocketCloseCause? = nil) {
         self.code = code
         self.reason = reason
         self.wasClean = wasClean
+        self.cause = cause ?? (wasClean ? .closeHandshake : code == .abnormalClosure ? .dropped : .failed)
     }
+}
+
+/// Why a WebSocket connection ended.
+public enum WebSocketCloseCause: Sendable, Hashable {
+    /// A close handshake: one side sent a close frame and the other answered it.
+    case closeHandshake
+    /// This side failed the connection (a protocol violation, a limit, invalid UTF-8): close frame sent, no answer
+    /// awaited.
+    case failed
+    /// This side's automatic ping got no frame back within its timeout (closed with 1001).
+    case pingTimeout
+    /// The connection ended without a close handshake: the peer vanished, an I/O error, or the close timeout passed.
+    case dropped
 }
