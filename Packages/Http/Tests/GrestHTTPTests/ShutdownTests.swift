@@ -84,11 +84,14 @@ struct ShutdownTests {
         #expect(observed1 == 503)
 
         // The in-flight request still finishes with its real answer.
+        let released = ContinuousClock.now
         held.release()
         let reply = try await busy.readResponse()
         #expect(reply.status == 200)
         #expect(reply.json["data"] == .string("released"))
         await shutdown.value
+        // The last request finishing ends the wait (not the 10 s shutdownTimeout).
+        #expect(ContinuousClock.now - released < .seconds(5))
         #expect(await busy.waitForClose())
     }
 

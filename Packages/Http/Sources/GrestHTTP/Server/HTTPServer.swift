@@ -222,22 +222,22 @@ public final class HTTPServer: Sendable {
         }
         core.startDraining()
         try? await channel.close()
-        let deadline = NIODeadline.now() + configuration.shutdownTimeout
-        // Upgraded protocols say goodbye (WebSocket: 1001 Going Away and the close handshake) while in-flight
-        // requests finish; both within the same deadline, after which every connection is closed.
+        // In-flight requests finish while upgraded protocols say goodbye (WebSocket: 1001 Going Away and the close
+        // handshake); whichever comes first, all of that or the deadline, then every connection still open closes.
         let hooks = state.withLock { $0.shutdownHooks }
-        let hooksDone = DoneFlag(hooks.isEmpty)
-        let goodbyes = hooks.isEmpty ? nil : Task {
-            await withDiscardingTaskGroup { group in
-                for hook in hooks { group.addTask(operation: hook) }
+        let timeout = configuration.shutdownTimeout
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withDiscardingTaskGroup { drain in
+                    drain.addTask { await core.waitUntilIdle() }
+                    for hook in hooks { drain.addTask(operation: hook) }
+                }
             }
-            hooksDone.set()
+            group.addTask { try? await Task.sleep(for: .nanoseconds(timeout.nanoseconds)) }
+            await group.next()
+            group.cancelAll()  // past the deadline a request still running is no longer waited for
+            core.connections.closeAll()  // hooks waiting on their connections end here
         }
-        while core.requestsInFlight > 0 || !hooksDone.isSet, NIODeadline.now() < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        core.connections.closeAll()
-        await goodbyes?.value  // the hooks end once their connections are closed
         state.withLock { $0.phase = .stopped }
         logger.info("HTTP server stopped")
         stopped.succeed()
@@ -246,8 +246,8 @@ public final class HTTPServer: Sendable {
     /// Runs `hook` at graceful shutdown, once the server has stopped accepting connections, concurrently with the
     /// requests still in flight, within ``HTTPServerConfiguration/shutdownTimeout``; then every connection still
     /// open is closed. Protocols hosted through ``registerUpgrade(path:_:)`` use it to end their connections
-    /// properly (GrestWebSocket sends each socket a 1001 Going Away close and waits for the handshake). A hook that
-    /// waits on its connections ends when the deadline closes them.
+    /// properly (GrestWebSocket sends each socket a 1001 Going Away close and waits for the handshake). A hook must
+    /// return once its connections are closed (at the deadline at the latest) or when its task is cancelled.
     public func addShutdownHook(_ hook: @escaping @Sendable () async -> Void) {
         state.withLock { $0.shutdownHooks.append(hook) }
     }
@@ -278,15 +278,6 @@ public final class HTTPServer: Sendable {
         }
         try? await stopped?.futureResult.get()
     }
-}
-
-/// Set once, read from another task.
-private final class DoneFlag: Sendable {
-    private let value: Atomic<Bool>
-
-    init(_ initial: Bool) { value = Atomic(initial) }
-    var isSet: Bool { value.load(ordering: .acquiring) }
-    func set() { value.store(true, ordering: .releasing) }
 }
 
 /// Server lifecycle misuse.

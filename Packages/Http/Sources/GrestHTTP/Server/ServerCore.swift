@@ -14,6 +14,8 @@ final class ServerCore: Sendable {
     private let executors: [ObjectIdentifier: EventLoopTaskExecutor]
     private let draining = Atomic<Bool>(false)
     private let inFlight = Atomic<Int>(0)
+    /// Tasks waiting in ``waitUntilIdle()`` (graceful shutdown), by id so a cancelled one can leave.
+    private let idleWaiters = Mutex<(next: Int, waiters: [Int: CheckedContinuation<Void, Never>])>((0, [:]))
     private let refCounter = Atomic<UInt64>(0)
     private let refPrefix: String
     let connections: ConnectionRegistry
@@ -45,7 +47,36 @@ final class ServerCore: Sendable {
 
     var requestsInFlight: Int { inFlight.load(ordering: .acquiring) }
     func requestStarted() { inFlight.add(1, ordering: .relaxed) }
-    func requestFinished() { inFlight.subtract(1, ordering: .releasing) }
+
+    func requestFinished() {
+        guard inFlight.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
+        // The lock orders this against a waiter's check of the count: it either saw this decrement or is registered.
+        let waiters = idleWaiters.withLock { state in
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once no request is in flight (at once if none is), or when the calling task is cancelled.
+    func waitUntilIdle() async {
+        let id = idleWaiters.withLock { state in
+            state.next += 1
+            return state.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let idleNow = idleWaiters.withLock { state in
+                    if inFlight.load(ordering: .acquiring) == 0 || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if idleNow { continuation.resume() }
+            }
+        } onCancel: {
+            idleWaiters.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
 
     func hasUpgradeRoute(for path: Substring) -> Bool { upgrades.route(for: path) != nil }
 
