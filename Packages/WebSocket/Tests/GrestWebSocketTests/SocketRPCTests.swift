@@ -301,6 +301,35 @@ struct SocketRPCTests {
         }
     }
 
+    /// A graceful `disconnect()` waits for the client's request in flight (the drain), and the reply ends that wait
+    /// at once: it neither cuts the request off nor sits out `drainTimeout`.
+    @Test func gracefulDisconnectWaitsForTheRequestInFlightAndNoLonger() async throws {
+        let (arrivals, arrived) = AsyncStream.makeStream(of: Void.self)
+        let (releases, release) = AsyncStream.makeStream(of: Void.self)
+        try await withServer({ server in
+            try server.register(PublicChat) { socket in
+                try socket.incoming.on(ChatApi.sendMessage) { request in
+                    arrived.yield()
+                    _ = await first(releases, within: .seconds(30))
+                    return SendMessageResponse(success: true, messageId: request.text)
+                }
+            }
+        }) { port in
+            var configuration = SocketClientConfiguration()
+            configuration.drainTimeout = .seconds(20)
+            let client = PublicChat.createClient(url: "ws://127.0.0.1:\(port)", configuration: configuration)
+            try await client.connect()
+            async let reply = client.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "last words", channelId: "c"))
+            #expect(await first(arrivals) != nil, "the request never reached its handler")
+            async let closing: Void = client.disconnect()
+            release.yield()
+            let released = ContinuousClock.now
+            #expect(try await reply.messageId == "last words", "the drain let the request finish")
+            await closing
+            #expect(ContinuousClock.now - released < .seconds(5), "the reply ended the drain, not the 20 s drainTimeout")
+        }
+    }
+
     @Test func requestTimeoutAndCloseResolvePending() async throws {
         let (arrivals, arrived) = AsyncStream.makeStream(of: Void.self)
         let (releases, release) = AsyncStream.makeStream(of: Void.self)

@@ -68,6 +68,15 @@ final class SocketPeer: Sendable {
         /// Server side, until `k` has gone out: frames sent meanwhile (a push from the connection handler, or from a
         /// task it started), in order. The client drops every frame before `k` (PROTOCOL-NOTES, handshake rule 1).
         var heldUntilAccept: [[UInt8]]?
+        /// ``drain(timeout:)``'s wait, resumed when the last request of this side resolves or the connection ends.
+        var drainWaiter: CheckedContinuation<Void, Never>?
+
+        /// The drain waiter, taken, once nothing is pending any more.
+        mutating func takeDrainWaiterIfIdle() -> CheckedContinuation<Void, Never>? {
+            guard drainWaiter != nil, pending.isEmpty || isClosed else { return nil }
+            defer { drainWaiter = nil }
+            return drainWaiter
+        }
     }
 
     let transport: WebSocketConnection
@@ -173,8 +182,9 @@ final class SocketPeer: Sendable {
                 }
             }
         case .response:
-            let action = state.withLock { $0.pending.responseReceived(frame) }
+            let (action, drained) = state.withLock { state in (state.pending.responseReceived(frame), state.takeDrainWaiterIfIdle()) }
             if case .resolve(let waiter, _) = action { waiter.succeed(.success(frame)) }
+            drained?.resume()
         case .ping:
             await sendQuietly(SocketFrameCodec.pong)
         case .pong, .handshake, .handshakeAccepted, .handshakeRejected:
@@ -212,7 +222,9 @@ final class SocketPeer: Sendable {
             do {
                 try await send(SocketFrameCodec.encodeRequest(path: route, id: id, payload: payload))
             } catch {
-                state.withLock { $0.pending.cancel(id: id) }?.succeed(.failure(PendingRequests<Waiter>.closedError()))
+                let (waiter, drained) = state.withLock { state in (state.pending.cancel(id: id), state.takeDrainWaiterIfIdle()) }
+                waiter?.succeed(.failure(PendingRequests<Waiter>.closedError()))
+                drained?.resume()
             }
         }
         // The waiter is always fulfilled: by the reply, the timer, the close, or above.
@@ -295,13 +307,14 @@ final class SocketPeer: Sendable {
     }
 
     private func requestTimerFired() {
-        let expired = state.withLock { state in
+        let (expired, drained) = state.withLock { state in
             state.requestTimer = nil
             let expired = state.pending.expire(now: .now)
             if !state.isClosed, let next = state.pending.nextDeadline { armRequestTimer(&state, deadline: next) }
-            return expired
+            return (expired, state.takeDrainWaiterIfIdle())
         }
         for (waiter, error) in expired { waiter.succeed(.failure(error)) }
+        drained?.resume()
     }
 
     // MARK: Liveness
@@ -345,11 +358,33 @@ final class SocketPeer: Sendable {
 
     /// Waits (up to `timeout`) until no request of this side is in flight.
     func drain(timeout: Duration) async {
-        state.withLock { $0.pending.beginDraining() }
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if state.withLock({ $0.pending.isEmpty || $0.isClosed }) { return }
-            try? await Task.sleep(for: .milliseconds(10))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitUntilIdle() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Returns once no request of this side is pending or the connection ended (or the task is cancelled); new
+    /// requests are refused from now on.
+    private func waitUntilIdle() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let idleNow = state.withLock { state in
+                    state.pending.beginDraining()
+                    if state.pending.isEmpty || state.isClosed || Task.isCancelled { return true }
+                    state.drainWaiter?.resume()  // one drain at a time: an earlier waiter stops waiting
+                    state.drainWaiter = continuation
+                    return false
+                }
+                if idleNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { state in
+                defer { state.drainWaiter = nil }
+                return state.drainWaiter
+            }?.resume()
         }
     }
 
@@ -362,7 +397,9 @@ final class SocketPeer: Sendable {
             state.heartbeatTask = nil
             let callbacks = state.closeCallbacks
             state.closeCallbacks = []
-            return (state.pending.close(), callbacks)
+            let waiters = state.pending.close()
+            state.takeDrainWaiterIfIdle()?.resume()
+            return (waiters, callbacks)
         }
         for (waiter, error) in waiters { waiter.succeed(.failure(error)) }
         let info = await transport.closeInfo
