@@ -66,8 +66,8 @@ struct WebSocketTunnelBackpressureTests {
         try await client.writeAndFlush(
             ByteBuffer(string: "GET /ws/flood HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"))
 
+        #expect(try await flood.waitUntil { $0 > 0 }, "the upstream started sending")
         let stalled = try await flood.waitUntilStalled()
-        #expect(stalled > 0, "the upstream started sending")
         #expect(stalled < 48 << 20, "the upstream was held back by socket buffers, not absorbed by the router (\(stalled >> 20) MiB sent)")
 
         // The client drains: the held reads resume and the upstream moves on.
@@ -91,7 +91,7 @@ final class Flood: ChannelInboundHandler {
     final class Counter: Sendable {
         let bytes = Atomic<Int>(0)
 
-        /// Waits until the count has not moved for 300 ms (or reached the cap), and returns it.
+        /// Waits until the count has not moved for 300 ms (or reached the cap), and returns it. Call once it moved.
         func waitUntilStalled() async throws -> Int {
             var last = -1
             while true {
