@@ -5,16 +5,16 @@ import GrestSchema
 ///
 /// The decision itself is GrestHTTP's ``PermissionGate``, so HTTP routes and socket messages refuse alike:
 /// `scopes == nil` (no identity) gives NOT_AUTHORIZED for a non-public permission, missing scopes FORBIDDEN.
-public struct ConnectionScopes: Sendable, Equatable {
+package struct ConnectionScopes: Sendable, Equatable {
     /// The cached scopes; `nil` when no middleware established an identity.
-    public let scopes: Set<String>?
+    package let scopes: Set<String>?
 
-    public init(scopes: Set<String>?) {
+    package init(scopes: Set<String>?) {
         self.scopes = scopes
     }
 
     /// `nil` when `permission` is satisfied (or absent), else the refusal.
-    public func check(_ permission: Permission?, route: String) -> ServiceError? {
+    package func check(_ permission: Permission?, route: String) -> ServiceError? {
         switch PermissionGate.decide(permission: permission, resolution: .resolved(scopes), name: route) {
         case .allow: nil
         case .reject(let error): error

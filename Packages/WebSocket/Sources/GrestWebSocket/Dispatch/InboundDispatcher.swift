@@ -8,8 +8,8 @@ import GrestSchema
 /// reply. An `m` never gets an answer; unknown routes and refusals are counted and dropped.
 ///
 /// Handlers run concurrently and unordered, as in grest-ts; at most ``maxConcurrent`` at once (§5.7).
-public struct InboundDispatcher: Sendable {
-    public enum Action: Sendable {
+package struct InboundDispatcher: Sendable {
+    package enum Action: Sendable {
         /// Send this `s` frame now; `error` is the refusal it carries (for metrics and logs).
         case reply([UInt8], error: ServiceError)
         /// Run ``InboundCall/run()`` concurrently, send its result if any, then call ``callFinished()``.
@@ -18,7 +18,7 @@ public struct InboundDispatcher: Sendable {
         case drop(DropReason)
     }
 
-    public enum DropReason: Sendable, Equatable {
+    package enum DropReason: Sendable, Equatable {
         case unknownRoute(String)
         case permissionDenied(route: String, type: String)
         case noHandler(String)
@@ -29,20 +29,20 @@ public struct InboundDispatcher: Sendable {
 
     /// The metric label for a route: itself when the contract knows it, else a fixed `"unknown"` so peer
     /// input cannot grow label cardinality (grest-ts labels with the route the peer sent).
-    public func metricLabel(for path: String) -> String {
+    package func metricLabel(for path: String) -> String {
         methods[path] != nil ? path : "unknown"
     }
 
-    public private(set) var table: SocketHandlerTable
-    public let gate: ConnectionScopes
+    package private(set) var table: SocketHandlerTable
+    package let gate: ConnectionScopes
     /// Handlers allowed to run at once; an `r` beyond it gets SERVER_ERROR, an `m` is dropped.
-    public let maxConcurrent: Int
+    package let maxConcurrent: Int
     private let methods: [String: SocketMethod]
-    public private(set) var running = 0
-    public private(set) var unknownMessageCount = 0
-    public private(set) var droppedCount = 0
+    package private(set) var running = 0
+    package private(set) var unknownMessageCount = 0
+    package private(set) var droppedCount = 0
 
-    public init(table: SocketHandlerTable, gate: ConnectionScopes, maxConcurrent: Int = 256) {
+    package init(table: SocketHandlerTable, gate: ConnectionScopes, maxConcurrent: Int = 256) {
         precondition(maxConcurrent > 0, "maxConcurrent must be positive")
         self.table = table
         self.gate = gate
@@ -53,11 +53,11 @@ public struct InboundDispatcher: Sendable {
     }
 
     /// Registers handlers after creation (a client's setup, a pooled handle).
-    public mutating func updateTable(_ update: (inout SocketHandlerTable) throws(SocketRegistrationError) -> Void) throws(SocketRegistrationError) {
+    package mutating func updateTable(_ update: (inout SocketHandlerTable) throws(SocketRegistrationError) -> Void) throws(SocketRegistrationError) {
         try update(&table)
     }
 
-    public mutating func frameReceived(_ frame: SocketFrame) -> Action {
+    package mutating func frameReceived(_ frame: SocketFrame) -> Action {
         let isRequest: Bool
         switch frame.kind {
         case .request: isRequest = true
@@ -86,7 +86,7 @@ public struct InboundDispatcher: Sendable {
     }
 
     /// A call handed out by `.run` has finished.
-    public mutating func callFinished() {
+    package mutating func callFinished() {
         precondition(running > 0, "callFinished without a running call")
         running -= 1
     }
@@ -99,23 +99,23 @@ public struct InboundDispatcher: Sendable {
 }
 
 /// One admitted `r` or `m`: the handler to run and how to answer.
-public struct InboundCall: Sendable {
-    public let frame: SocketFrame
+package struct InboundCall: Sendable {
+    package let frame: SocketFrame
     /// `true` for `r`: ``run()`` returns the `s` frame.
-    public let expectsReply: Bool
+    package let expectsReply: Bool
     let handler: ErasedSocketHandler
 
     /// The route, e.g. `ChatApi.sendMessage`.
-    public var route: String { frame.path }
+    package var route: String { frame.path }
 
     /// Parses DATA (malformed JSON reads as absent, as in grest-ts), runs the handler and returns the `s`
     /// frame for an `r`, `nil` for an `m`. Never throws: every `r` gets exactly one reply.
-    public func run() async -> [UInt8]? {
+    package func run() async -> [UInt8]? {
         await execute().frame
     }
 
     /// ``run()`` plus the outcome for metrics and logs: the error of a failed call, `nil` on success.
-    public func execute() async -> (frame: [UInt8]?, error: ServiceError?) {
+    package func execute() async -> (frame: [UInt8]?, error: ServiceError?) {
         let reply = await handler(frame.data().value)
         return (expectsReply ? SocketFrameCodec.encodeResponse(to: frame, body: reply.body) : nil, reply.error)
     }

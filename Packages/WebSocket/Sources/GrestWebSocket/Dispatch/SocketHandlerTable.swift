@@ -11,7 +11,7 @@ public typealias ErasedSocketHandler = @Sendable (JSONValue?) async -> ContractR
 /// var table = SocketHandlerTable(contract: ChatApi.contract, receiving: .clientToServer)
 /// try table.on(ChatApi.sendMessage) { request in SendMessageResponse(success: true, messageId: "m1") }
 /// ```
-public struct SocketHandlerTable: Sendable {
+package struct SocketHandlerTable: Sendable {
     public let contract: SocketContract
     /// The direction of the methods this side receives (`.clientToServer` on a server).
     public let direction: SocketDirection

@@ -8,15 +8,15 @@ import GrestSchema
 ///                                                    ─ close ─▶ .failed at once (4000 → invalidQuery)
 ///                                                    ─ deadline ─▶ .failed(.handshakeTimeout)
 /// ```
-public struct ClientHandshake: Sendable {
-    public enum State: Sendable, Equatable {
+package struct ClientHandshake: Sendable {
+    package enum State: Sendable, Equatable {
         case idle
         case awaitingReply(deadline: ContinuousClock.Instant)
         case established
         case failed
     }
 
-    public enum Action: Sendable {
+    package enum Action: Sendable {
         case none
         /// Send `h:::{headers}`.
         case send([UInt8])
@@ -28,21 +28,21 @@ public struct ClientHandshake: Sendable {
         case failed(SocketConnectError)
     }
 
-    public private(set) var state: State = .idle
+    package private(set) var state: State = .idle
     /// How long to wait for `k` or `x` (grest-ts: 5 s).
-    public let timeout: Duration
+    package let timeout: Duration
 
-    public init(timeout: Duration = .seconds(5)) {
+    package init(timeout: Duration = .seconds(5)) {
         self.timeout = timeout
     }
 
-    public var deadline: ContinuousClock.Instant? {
+    package var deadline: ContinuousClock.Instant? {
         if case .awaitingReply(let deadline) = state { return deadline }
         return nil
     }
 
     /// The socket opened: send the headers built by `TransportMiddlewareChain`.
-    public mutating func start(headers: [String: String], now: ContinuousClock.Instant) -> Action {
+    package mutating func start(headers: [String: String], now: ContinuousClock.Instant) -> Action {
         guard state == .idle else { return .none }
         state = .awaitingReply(deadline: now + timeout)
         var object = JSONObject(minimumCapacity: headers.count)
@@ -50,7 +50,7 @@ public struct ClientHandshake: Sendable {
         return .send(SocketFrameCodec.encode(.handshake, json: .object(object)))
     }
 
-    public mutating func frameReceived(_ frame: SocketFrame) -> Action {
+    package mutating func frameReceived(_ frame: SocketFrame) -> Action {
         guard case .awaitingReply = state else { return .none }
         switch frame.kind {
         case .handshakeAccepted:
@@ -65,14 +65,14 @@ public struct ClientHandshake: Sendable {
     }
 
     /// The socket closed before `k`: fail now rather than at the deadline (grest-ts waits out its 5 s timeout).
-    public mutating func connectionClosed(code: UInt16?, reason: String) -> Action {
+    package mutating func connectionClosed(code: UInt16?, reason: String) -> Action {
         guard case .awaitingReply = state else { return .none }
         state = .failed
         if code == SocketCloseCode.invalidQuery { return .failed(.invalidQuery) }
         return .failed(.closedDuringHandshake(code: code, reason: reason))
     }
 
-    public mutating func deadlinePassed(now: ContinuousClock.Instant) -> Action {
+    package mutating func deadlinePassed(now: ContinuousClock.Instant) -> Action {
         guard let deadline, now >= deadline else { return .none }
         state = .failed
         return .failed(.handshakeTimeout)

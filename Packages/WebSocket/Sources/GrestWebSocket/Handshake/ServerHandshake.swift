@@ -11,8 +11,8 @@ import GrestSchema
 ///
 /// Routes are registered *before* `k` goes out, so a request sent right after `k` always finds its
 /// handler (grest-ts sends `k` first, so frames the client sends right after it can reach no handler).
-public struct ServerHandshake: Sendable {
-    public enum State: Sendable, Equatable {
+package struct ServerHandshake: Sendable {
+    package enum State: Sendable, Equatable {
         case awaitingQueryCheck
         case awaitingHandshake(deadline: ContinuousClock.Instant)
         case runningMiddleware(deadline: ContinuousClock.Instant)
@@ -21,7 +21,7 @@ public struct ServerHandshake: Sendable {
         case failed
     }
 
-    public enum Action: Sendable {
+    package enum Action: Sendable {
         case none
         /// Drop a frame that arrived before the connection was established (grest-ts drops these too).
         case dropFrame(SocketFrame.Kind)
@@ -39,19 +39,19 @@ public struct ServerHandshake: Sendable {
         case close(code: UInt16, reason: String)
     }
 
-    public private(set) var state: State = .awaitingQueryCheck
+    package private(set) var state: State = .awaitingQueryCheck
     /// How long the client has to send `h` and the middleware to finish (grest-ts: 5 s).
-    public let timeout: Duration
+    package let timeout: Duration
     let connectPermission: Permission?
     var gate: ConnectionScopes?
 
-    public init(timeout: Duration = .seconds(5), connectPermission: Permission? = nil) {
+    package init(timeout: Duration = .seconds(5), connectPermission: Permission? = nil) {
         self.timeout = timeout
         self.connectPermission = connectPermission
     }
 
     /// The instant the driver must call ``deadlinePassed(now:)`` at, while one is pending.
-    public var deadline: ContinuousClock.Instant? {
+    package var deadline: ContinuousClock.Instant? {
         switch state {
         case .awaitingHandshake(let deadline), .runningMiddleware(let deadline): deadline
         default: nil
@@ -59,7 +59,7 @@ public struct ServerHandshake: Sendable {
     }
 
     /// The upgrade query was validated (``WebSocketSchema/parseQuery(_:)``); starts the `h` deadline.
-    public mutating func queryChecked(isValid: Bool, now: ContinuousClock.Instant) -> Action {
+    package mutating func queryChecked(isValid: Bool, now: ContinuousClock.Instant) -> Action {
         guard state == .awaitingQueryCheck else { return .none }
         guard isValid else {
             state = .failed
@@ -71,7 +71,7 @@ public struct ServerHandshake: Sendable {
 
     /// A frame arrived before the connection was established. After ``State/established`` the driver
     /// routes frames elsewhere; calling this then returns `.none`.
-    public mutating func frameReceived(_ frame: SocketFrame) -> Action {
+    package mutating func frameReceived(_ frame: SocketFrame) -> Action {
         switch state {
         case .awaitingHandshake(let deadline) where frame.kind == .handshake:
             state = .runningMiddleware(deadline: deadline)
@@ -84,7 +84,7 @@ public struct ServerHandshake: Sendable {
     }
 
     /// The middleware chain finished: the resolved scopes (`nil` = no identity) or its refusal.
-    public mutating func middlewareFinished(_ result: Result<Set<String>?, ServiceError>) -> Action {
+    package mutating func middlewareFinished(_ result: Result<Set<String>?, ServiceError>) -> Action {
         guard case .runningMiddleware = state else { return .none }
         switch result {
         case .failure(let error):
@@ -99,14 +99,14 @@ public struct ServerHandshake: Sendable {
     }
 
     /// The connection handler registered its routes: now, and only now, `k` goes out.
-    public mutating func routesRegistered() -> Action {
+    package mutating func routesRegistered() -> Action {
         guard state == .registeringRoutes else { return .none }
         state = .established
         return .accept(frame: SocketFrameCodec.handshakeAccepted)
     }
 
     /// The connection handler threw while setting up.
-    public mutating func registrationFailed(_ error: any Error) -> Action {
+    package mutating func registrationFailed(_ error: any Error) -> Action {
         guard state == .registeringRoutes else { return .none }
         state = .failed
         let error = ServiceError.fromUnknown(error)
@@ -116,7 +116,7 @@ public struct ServerHandshake: Sendable {
     }
 
     /// The driver's timer fired.
-    public mutating func deadlinePassed(now: ContinuousClock.Instant) -> Action {
+    package mutating func deadlinePassed(now: ContinuousClock.Instant) -> Action {
         guard let deadline, now >= deadline else { return .none }
         state = .failed
         return .reject(
@@ -125,7 +125,7 @@ public struct ServerHandshake: Sendable {
     }
 
     /// The socket closed; nothing more will happen.
-    public mutating func connectionClosed() {
+    package mutating func connectionClosed() {
         if state != .established { state = .failed }
     }
 

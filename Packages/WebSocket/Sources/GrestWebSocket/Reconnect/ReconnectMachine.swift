@@ -7,8 +7,8 @@
 /// ```
 ///
 /// The first connect is never retried, as in grest-ts: its error goes straight to the caller of `connect()`.
-public struct ReconnectMachine<Random: RandomNumberGenerator & Sendable>: Sendable {
-    public enum State: Sendable, Equatable {
+package struct ReconnectMachine<Random: RandomNumberGenerator & Sendable>: Sendable {
+    package enum State: Sendable, Equatable {
         case idle
         case connecting
         case connected
@@ -18,7 +18,7 @@ public struct ReconnectMachine<Random: RandomNumberGenerator & Sendable>: Sendab
     }
 
     /// Why the client stopped for good (grest-ts `onClose(reason)`).
-    public enum StopReason: Sendable, Equatable {
+    package enum StopReason: Sendable, Equatable {
         case manual
         /// Dropped with reconnect turned off.
         case drop
@@ -29,7 +29,7 @@ public struct ReconnectMachine<Random: RandomNumberGenerator & Sendable>: Sendab
         case firstConnectFailed
     }
 
-    public enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         case none
         /// Open the socket and run the handshake.
         case connect
@@ -41,23 +41,23 @@ public struct ReconnectMachine<Random: RandomNumberGenerator & Sendable>: Sendab
         case stop(StopReason)
     }
 
-    public private(set) var state: State = .idle
-    public let policy: ReconnectPolicy?
+    package private(set) var state: State = .idle
+    package let policy: ReconnectPolicy?
     private var random: Random
 
     /// - Parameter policy: `nil` turns reconnecting off (a drop then stops with `.drop`).
-    public init(policy: ReconnectPolicy?, random: Random) {
+    package init(policy: ReconnectPolicy?, random: Random) {
         self.policy = policy
         self.random = random
     }
 
-    public mutating func connectRequested() -> Action {
+    package mutating func connectRequested() -> Action {
         guard state == .idle else { return .none }
         state = .connecting
         return .connect
     }
 
-    public mutating func connectSucceeded() -> Action {
+    package mutating func connectSucceeded() -> Action {
         switch state {
         case .connecting, .reconnecting:
             state = .connected
@@ -67,7 +67,7 @@ public struct ReconnectMachine<Random: RandomNumberGenerator & Sendable>: Sendab
         return .none
     }
 
-    public mutating func connectFailed(_ error: any Error) -> Action {
+    package mutating func connectFailed(_ error: any Error) -> Action {
         switch state {
         case .connecting:
             state = .stopped(.firstConnectFailed)
@@ -82,20 +82,20 @@ public struct ReconnectMachine<Random: RandomNumberGenerator & Sendable>: Sendab
     }
 
     /// The connection dropped without being asked to (or `forceReconnect`).
-    public mutating func connectionDropped() -> Action {
+    package mutating func connectionDropped() -> Action {
         guard state == .connected else { return .none }
         guard let policy else { return stop(.drop) }
         return scheduleRetry(attempt: 0, policy: policy)
     }
 
-    public mutating func retryTimerFired() -> Action {
+    package mutating func retryTimerFired() -> Action {
         guard case .waiting(let attempt) = state else { return .none }
         state = .reconnecting(attempt: attempt)
         return .reconnect(attempt: attempt)
     }
 
     /// `disconnect()` or `close()`: stops reconnecting from any state.
-    public mutating func closeRequested() -> Action {
+    package mutating func closeRequested() -> Action {
         if case .stopped = state { return .none }
         return stop(.manual)
     }
@@ -113,7 +113,7 @@ public struct ReconnectMachine<Random: RandomNumberGenerator & Sendable>: Sendab
 }
 
 extension ReconnectMachine where Random == SystemRandomNumberGenerator {
-    public init(policy: ReconnectPolicy?) {
+    package init(policy: ReconnectPolicy?) {
         self.init(policy: policy, random: SystemRandomNumberGenerator())
     }
 }

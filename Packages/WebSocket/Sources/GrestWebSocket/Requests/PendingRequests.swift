@@ -8,21 +8,21 @@ import GrestSchema
 ///
 /// Differences from grest-ts, on purpose: an `s` for an unknown ID is ignored (grest-ts throws on it), the number
 /// in flight is bounded (§5.7), and timeout and close both *resolve* the waiter with a SERVER_ERROR (§5.11).
-public struct PendingRequests<Waiter: Sendable>: Sendable {
+package struct PendingRequests<Waiter: Sendable>: Sendable {
     struct Entry: Sendable {
         let path: String
         let deadline: ContinuousClock.Instant
         let waiter: Waiter
     }
 
-    public enum StartAction: Sendable {
+    package enum StartAction: Sendable {
         /// Send `r:<path>:<id>:<data>`.
         case send(id: UInt64)
         /// Do not send; resolve `waiter` with `error` now (closed, draining, or too many in flight).
         case fail(Waiter, ServiceError)
     }
 
-    public enum ResponseAction: Sendable {
+    package enum ResponseAction: Sendable {
         /// Resolve `waiter` with the `s` DATA (decode it with ``GrestSchema/ContractMethod/decodeReply(_:)``).
         case resolve(Waiter, path: String)
         /// No request with this ID is waiting (late after a timeout, duplicated, or bogus): ignore and count.
@@ -30,36 +30,36 @@ public struct PendingRequests<Waiter: Sendable>: Sendable {
     }
 
     /// The default request timeout (grest-ts: 30 s).
-    public static var defaultTimeout: Duration { .seconds(30) }
+    package static var defaultTimeout: Duration { .seconds(30) }
 
     /// Timeout applied when ``start(path:now:timeout:waiter:)`` is not given one.
-    public var timeout: Duration
+    package var timeout: Duration
     /// The most requests in flight at once; one more fails with SERVER_ERROR "Too many requests in flight".
-    public let maxInFlight: Int
+    package let maxInFlight: Int
     private var nextID: UInt64 = 1
     private var entries: [UInt64: Entry] = [:]
     private var isClosed = false
     private var isDraining = false
     /// How many `s` frames matched no request.
-    public private(set) var unknownResponseCount = 0
+    package private(set) var unknownResponseCount = 0
 
-    public init(timeout: Duration = Self.defaultTimeout, maxInFlight: Int = 1024) {
+    package init(timeout: Duration = Self.defaultTimeout, maxInFlight: Int = 1024) {
         precondition(maxInFlight > 0, "maxInFlight must be positive")
         self.timeout = timeout
         self.maxInFlight = maxInFlight
     }
 
     /// Requests waiting for an answer.
-    public var count: Int { entries.count }
-    public var isEmpty: Bool { entries.isEmpty }
+    package var count: Int { entries.count }
+    package var isEmpty: Bool { entries.isEmpty }
 
     /// The earliest timeout, for the driver's timer.
-    public var nextDeadline: ContinuousClock.Instant? {
+    package var nextDeadline: ContinuousClock.Instant? {
         entries.values.lazy.map(\.deadline).min()
     }
 
     /// Registers a request and hands out its ID.
-    public mutating func start(path: String, now: ContinuousClock.Instant, timeout: Duration? = nil, waiter: Waiter) -> StartAction {
+    package mutating func start(path: String, now: ContinuousClock.Instant, timeout: Duration? = nil, waiter: Waiter) -> StartAction {
         if isClosed { return .fail(waiter, Self.closedError()) }
         if isDraining { return .fail(waiter, SERVER_ERROR(displayMessage: "Socket is disconnecting")) }
         guard entries.count < maxInFlight else {
@@ -72,7 +72,7 @@ public struct PendingRequests<Waiter: Sendable>: Sendable {
     }
 
     /// An `s` arrived.
-    public mutating func responseReceived(_ frame: SocketFrame) -> ResponseAction {
+    package mutating func responseReceived(_ frame: SocketFrame) -> ResponseAction {
         guard frame.kind == .response, let id = frame.numericID, let entry = entries.removeValue(forKey: id) else {
             unknownResponseCount += 1
             return .ignoreUnknown
@@ -81,12 +81,12 @@ public struct PendingRequests<Waiter: Sendable>: Sendable {
     }
 
     /// The request could not be sent, or its caller went away: forget it and return its waiter.
-    public mutating func cancel(id: UInt64) -> Waiter? {
+    package mutating func cancel(id: UInt64) -> Waiter? {
         entries.removeValue(forKey: id)?.waiter
     }
 
     /// Requests whose deadline has passed, each with SERVER_ERROR "Request timeout".
-    public mutating func expire(now: ContinuousClock.Instant) -> [(Waiter, ServiceError)] {
+    package mutating func expire(now: ContinuousClock.Instant) -> [(Waiter, ServiceError)] {
         let expired = entries.filter { $0.value.deadline <= now }.sorted { $0.key < $1.key }
         for (id, _) in expired { entries[id] = nil }
         return expired.map { id, entry in
@@ -96,13 +96,13 @@ public struct PendingRequests<Waiter: Sendable>: Sendable {
 
     /// Graceful disconnect: new requests fail, those in flight may still complete. The driver closes once
     /// ``isEmpty`` or its own bound (grest-ts: 5 s) passes.
-    public mutating func beginDraining() {
+    package mutating func beginDraining() {
         isDraining = true
     }
 
     /// The socket closed: every pending request resolves to SERVER_ERROR "Socket connection closed!" and
     /// later starts fail the same way.
-    public mutating func close() -> [(Waiter, ServiceError)] {
+    package mutating func close() -> [(Waiter, ServiceError)] {
         isClosed = true
         let all = entries.sorted { $0.key < $1.key }
         entries.removeAll()
