@@ -7,24 +7,41 @@ import Testing
 /// typed socket layer counts heartbeat timeouts by `cause == .pingTimeout`.
 @Suite(.timeLimit(.minutes(1)))
 struct CloseCauseTests {
-    @Test func aHandshakeAPingTimeoutAndADropHaveTheirOwnCause() async throws {
+    /// A server whose handler reports how each connection ended.
+    static func withRecordingServer(
+        autoPing: WebSocketConfiguration.AutoPing? = nil, _ body: @Sendable (Int, AsyncStream<WebSocketCloseInfo>) async throws -> Void
+    ) async throws {
         let (infos, continuation) = AsyncStream.makeStream(of: WebSocketCloseInfo.self)
         try await withEchoServer(
-            deflate: false, configure: { $0.autoPing = .init(interval: .milliseconds(100), timeout: .milliseconds(200)) },
+            deflate: false, configure: { $0.autoPing = autoPing },
             handler: { connection in
                 for await _ in connection.inbound {}
                 continuation.yield(await connection.closeInfo)
             }
-        ) { port in
-            var ended = infos.makeAsyncIterator()
+        ) { port in try await body(port, infos) }
+    }
 
+    @Test func aCloseHandshakeAndADropHaveTheirOwnCause() async throws {
+        try await Self.withRecordingServer { port, infos in
+            var ended = infos.makeAsyncIterator()
             let polite = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/")
             _ = try await polite.close()
             let handshake = await ended.next()
             #expect(handshake?.cause == .closeHandshake)
             #expect(handshake?.code == .normalClosure)
 
-            // Upgrades, then never sends another byte (no pong): the server's ping times out.
+            let vanishing = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/")
+            vanishing.abort()  // TCP close, no close frame
+            let dropped = await ended.next()
+            #expect(dropped?.cause == .dropped)
+            #expect(dropped?.code == .abnormalClosure)
+        }
+    }
+
+    @Test func aPeerThatNeverAnswersPingsEndsWithPingTimeout() async throws {
+        try await Self.withRecordingServer(autoPing: .init(interval: .milliseconds(100), timeout: .milliseconds(200))) { port, infos in
+            var ended = infos.makeAsyncIterator()
+            // Upgrades, then never sends another byte (no pong).
             let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
             try await silent.writeAndFlush(
                 ByteBuffer(
@@ -34,12 +51,6 @@ struct CloseCauseTests {
             #expect(timedOut?.cause == .pingTimeout)
             #expect(timedOut?.code == .goingAway)
             try? await silent.close()
-
-            let vanishing = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/")
-            vanishing.abort()  // TCP close, no close frame
-            let dropped = await ended.next()
-            #expect(dropped?.cause == .dropped)
-            #expect(dropped?.code == .abnormalClosure)
         }
     }
 }
