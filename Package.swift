@@ -230,6 +230,7 @@ let package = Package(
                 "GrestDiscoveryLocal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Packages/Discovery/Sources/grest-discovery"
         ),
@@ -296,6 +297,7 @@ let package = Package(
                 "ChatExample", "GrestHTTP", "GrestMetrics", "GrestDiscoveryLocal", "GrestDiscoveryIntegration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/Sources/ChatServer"
@@ -305,6 +307,7 @@ let package = Package(
             dependencies: [
                 "ChatExample", "GrestWebSocket", "GrestWebSocketTransport", "GrestHTTP", "GrestSchema", "GrestMetrics", "GrestTestKit",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Tagged", package: "swift-tagged"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Examples/Tests/ChatExampleTests"
@@ -312,3 +315,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The upcoming features Hummingbird and SwiftNIO build with: `public import` means something (InternalImportsByDefault),
+// a member is visible only where its module is imported (MemberImportVisibility), existentials are spelled `any`.
+for target in package.targets where target.type != .plugin {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}

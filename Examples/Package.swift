@@ -50,6 +50,7 @@ let package = Package(
                 .product(name: "GrestDiscoveryIntegration", package: "Discovery"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -59,6 +60,7 @@ let package = Package(
                 "ChatExample",
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "Tagged", package: "swift-tagged"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,6 +81,7 @@ let package = Package(
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestMetrics", package: "Metrics"),
                 .product(name: "GrestTestKit", package: "TestKit"),
+                .product(name: "Tagged", package: "swift-tagged"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -86,3 +89,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The upcoming features Hummingbird and SwiftNIO build with: `public import` means something (InternalImportsByDefault),
+// a member is visible only where its module is imported (MemberImportVisibility), existentials are spelled `any`.
+for target in package.targets where target.type != .plugin {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}

@@ -51,3 +51,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The upcoming features Hummingbird and SwiftNIO build with: `public import` means something (InternalImportsByDefault),
+// a member is visible only where its module is imported (MemberImportVisibility), existentials are spelled `any`.
+for target in package.targets where target.type != .plugin {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}

@@ -4,6 +4,7 @@ import ChatExample
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
+import Tagged
 
 @main
 struct ChatClientCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 public import GrestContext
 public import GrestHTTP
 import GrestSchema
+public import Tagged
 
 /// Who is calling, set by ``BearerAuthMiddleware`` on HTTP requests and socket handshakes alike.
 public struct AuthUser: Sendable, Equatable {

@@ -3,6 +3,8 @@ public import GrestHTTP
 public import GrestMetrics
 import GrestMetricsHTTP
 public import GrestSchema
+import GrestContext
+import GrestWebSocket
 
 public struct TypingRequest: Sendable, Equatable {
     public var channelId: String

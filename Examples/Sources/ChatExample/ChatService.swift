@@ -1,8 +1,9 @@
 import GrestContext
 import GrestHTTP
-import GrestSchema
+public import GrestSchema
 public import GrestWebSocket
 import Synchronization
+public import Tagged
 
 /// The seed README's `ChatService`, grown into the app: channels, SQLite history (``ChatStore``), read markers,
 /// typing pushes, presence, and a roll call through server-initiated requests.
@@ -208,5 +209,5 @@ func now() -> Int {
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-import Darwin
+public import Darwin
 #endif

@@ -1,4 +1,5 @@
 import SQLiteNIO
+public import Tagged
 
 /// The chat's history in SQLite: channels, messages and read markers.
 ///

@@ -8,6 +8,7 @@ import GrestHTTP
 import GrestMetrics
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc

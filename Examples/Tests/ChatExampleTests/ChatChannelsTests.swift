@@ -4,6 +4,7 @@ import GrestSchema
 import GrestTestKit
 import GrestWebSocket
 import Testing
+import Tagged
 
 @Suite("Chat channels, typing, presence and the page", .timeLimit(.minutes(1)))
 struct ChatChannelsTests {

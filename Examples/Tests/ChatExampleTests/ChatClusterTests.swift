@@ -4,6 +4,7 @@ import GrestHTTP
 import GrestWebSocketTransport
 import Synchronization
 import Testing
+import Tagged
 
 /// `make cluster` without the router process: three `grest-chat-server` processes join one discovery port. The
 /// first binds it and runs the router, the other two follow. SIGKILL the leader: the survivors elect a new one

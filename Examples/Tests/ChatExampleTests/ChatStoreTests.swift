@@ -4,6 +4,8 @@ import GrestHTTP
 import GrestSchema
 import GrestWebSocket
 import Testing
+import SQLiteNIO
+import Tagged
 
 @Suite("Chat history in SQLite", .timeLimit(.minutes(2)))
 struct ChatStoreTests {

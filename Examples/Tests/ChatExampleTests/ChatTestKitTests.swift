@@ -1,10 +1,11 @@
-import ChatExample
+public import ChatExample
 import GrestHTTP
 import GrestSchema
-import GrestTestKit
+public import GrestTestKit
 import GrestWebSocket
 import ServiceLifecycle
 import Testing
+import Tagged
 
 extension ChatHTTPApi: HTTPApiNamespace {}
 

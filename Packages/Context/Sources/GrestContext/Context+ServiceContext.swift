@@ -1,4 +1,4 @@
-import ServiceContextModule
+public import ServiceContextModule
 
 /// The swift-service-context key under which the live grest ``Context`` travels.
 ///

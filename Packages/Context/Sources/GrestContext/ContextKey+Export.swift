@@ -1,4 +1,4 @@
-import ServiceContextModule
+public import ServiceContextModule
 
 extension ContextKey {
     /// Whether values of this key show up in log metadata and ``Context/exportedValues``.

@@ -1,7 +1,7 @@
 public import GrestDiscovery
 public import GrestHTTP
 public import NIOCore
-import NIOPosix
+public import NIOPosix
 
 extension HTTPClient {
     /// A client without a URL (grest-ts `createClient()` with discovery): every call resolves the schema's API

@@ -5,6 +5,8 @@ import GrestDiscoveryLocal
 import Logging
 import ServiceLifecycle
 
+import UnixSignals
+
 #if canImport(Glibc)
 import Glibc
 #endif

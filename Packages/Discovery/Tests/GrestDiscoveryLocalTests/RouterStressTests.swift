@@ -5,6 +5,7 @@ import GrestHTTP
 import GrestWebSocketTransport
 import Synchronization
 import Testing
+import GrestSchema
 
 @Suite(.timeLimit(.minutes(1)))
 struct RouterStressTests {

@@ -3,6 +3,7 @@ import GrestSchema
 import NIOHTTP1
 import Synchronization
 import Testing
+import NIOCore
 
 let OUT_OF_STOCK = ErrorKind.define("OUT_OF_STOCK", status: 409)
 

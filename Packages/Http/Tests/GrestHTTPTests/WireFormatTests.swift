@@ -1,6 +1,7 @@
 import GrestHTTP
 import GrestSchema
 import Testing
+import Synchronization
 
 @Suite("Wire format and input mapping", .timeLimit(.minutes(2)))
 struct WireFormatTests {

@@ -23,7 +23,7 @@ final class MetricFamily: Sendable {
     let shape: FamilyShape
     let group: String?
     let cap: Int?
-    private let series = Mutex<[SeriesKey: AnyObject & Sendable]>([:])
+    private let series = Mutex<[SeriesKey: any AnyObject & Sendable]>([:])
     /// Label combinations already sent to the overflow series (so each is counted as dropped once), bounded.
     private let dropped = Mutex<Set<SeriesKey>>([])
     let collect: (@Sendable () -> [(SeriesKey, Double)])?
@@ -67,7 +67,7 @@ final class MetricFamily: Sendable {
     }
 
     /// The existing series for `key`; never creates one.
-    func existing(_ key: SeriesKey) -> (AnyObject & Sendable)? { series.withLock { $0[key] } }
+    func existing(_ key: SeriesKey) -> (any AnyObject & Sendable)? { series.withLock { $0[key] } }
 
     var seriesCount: Int { series.withLock { $0.count } }
 

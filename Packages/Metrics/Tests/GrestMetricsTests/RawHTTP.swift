@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import Synchronization
+import Foundation
 
 /// A raw HTTP/1.1 exchange over a real socket: sends `request` bytes, returns everything until the server closes.
 enum RawHTTP {

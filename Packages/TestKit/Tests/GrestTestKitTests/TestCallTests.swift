@@ -2,6 +2,8 @@ import GrestHTTP
 import GrestSchema
 import GrestTestKit
 import Testing
+import Logging
+import Synchronization
 
 @Suite(.timeLimit(.minutes(1)))
 struct TestCallTests {

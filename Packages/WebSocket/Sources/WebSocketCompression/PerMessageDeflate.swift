@@ -1,5 +1,5 @@
 import CGrestZlib
-import GrestWebSocketTransport
+public import GrestWebSocketTransport
 import NIOCore
 
 /// permessage-deflate (RFC 7692) for ``GrestWebSocketTransport``, on system zlib.

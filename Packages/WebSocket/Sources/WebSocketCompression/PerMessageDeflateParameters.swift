@@ -1,4 +1,4 @@
-import GrestWebSocketTransport
+public import GrestWebSocketTransport
 
 /// The four permessage-deflate extension parameters of one offer or response (RFC 7692 §7.1), validated.
 ///

@@ -3,6 +3,7 @@ import GrestWebSocketTransport
 import Logging
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 import WebSocketCompression
 
 #if canImport(Glibc)

@@ -5,6 +5,7 @@ import NIOCore
 import PeerProcesses
 import Testing
 import WebSocketCompression
+import NIOHTTP1
 
 /// The transport served through GrestHTTP's upgrade dispatcher, over real sockets, with our client.
 @Suite("WebSocket on a GrestHTTP server", .timeLimit(.minutes(2)))

@@ -2,6 +2,7 @@ import GrestSchema
 import Testing
 
 @testable import GrestWebSocket
+import Foundation
 
 @Suite("Pending requests", .timeLimit(.minutes(2)))
 struct PendingRequestsTests {

@@ -3,6 +3,7 @@ import GrestWebSocket
 import Logging
 import Synchronization
 import Testing
+import GrestSchema
 
 /// Collects log messages (a LogHandler for tests).
 final class CapturedLogs: Sendable {

@@ -1,6 +1,7 @@
 import GrestWebSocketTransport
 import NIOCore
 import WebSocketCompression
+import NIOHTTP1
 
 /// Runs an in-process ``WebSocketServer`` on an ephemeral loopback port for the duration of `body`.
 ///

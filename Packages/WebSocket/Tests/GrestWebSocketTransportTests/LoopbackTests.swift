@@ -2,6 +2,7 @@ import GrestWebSocketTransport
 import NIOCore
 import Testing
 import WebSocketCompression
+import NIOHTTP1
 
 @Suite("Loopback: our client against our server", .timeLimit(.minutes(2)))
 struct LoopbackTests {

@@ -2,6 +2,7 @@ import NIOCore
 import Testing
 
 @testable import GrestWebSocketTransport
+import NIOHTTP1
 
 @Suite("Incremental UTF-8 validation")
 struct UTF8ValidatorTests {

@@ -5,6 +5,7 @@ import Testing
 import WebSocketCompression
 
 @testable import GrestWebSocketTransport
+import NIOHTTP1
 
 /// Bad input against the server-side handler, byte by byte through NIO's real frame decoder.
 @Suite("WebSocketChannelHandler bad input", .timeLimit(.minutes(2)))

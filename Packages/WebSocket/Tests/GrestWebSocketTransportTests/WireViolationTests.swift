@@ -1,6 +1,7 @@
 import GrestWebSocketTransport
 import PeerProcesses
 import Testing
+import NIOHTTP1
 
 /// Bytes no well-behaved client sends, written by a separate process on a real loopback socket; the server's answer
 /// is read back from the wire. The in-memory state machine tests cover the same rules below the socket.

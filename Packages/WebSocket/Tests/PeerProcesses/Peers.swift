@@ -62,7 +62,7 @@ public enum Peers {
     public static func run(_ program: String, _ arguments: [String], timeout: Int = 120) async throws -> Output {
         // `--kill-after`: a child may have SIGTERM blocked or ignored, so follow up with SIGKILL.
         let result = try await Subprocess.run(
-            .path("/usr/bin/timeout"),
+            .name("timeout"),  // coreutils, on PATH
             arguments: Arguments(["--kill-after=5", String(timeout), program] + arguments),
             output: .string(limit: 16 << 20),
             error: .string(limit: 16 << 20)

@@ -1,5 +1,5 @@
 public import GrestSchema
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 public import NIOPosix
 

@@ -1,5 +1,6 @@
 public import GrestContext
 import GrestSchema
+import NIOHTTP1
 
 /// `Authorization: Bearer <token>` auth for HTTP requests and WebSocket handshakes alike: the seed README's
 /// `BearerAuthMiddleware` ("one class, two transports"), shipped so apps do not each write it again.

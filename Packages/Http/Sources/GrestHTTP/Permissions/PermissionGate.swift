@@ -1,4 +1,5 @@
 public import GrestSchema
+import GrestContext
 
 /// Resolves the caller's scopes for a request: `nil` = no identity (grest-ts `GGScopeResolver`).
 /// It runs after middleware, so it reads what middleware put in the context.

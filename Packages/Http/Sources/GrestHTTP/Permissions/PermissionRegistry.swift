@@ -1,4 +1,5 @@
 import Synchronization
+import GrestSchema
 
 /// Every permission surface of one server, HTTP and WebSocket alike; checked by `start()` before the
 /// server listens (grest-ts permission strict mode).

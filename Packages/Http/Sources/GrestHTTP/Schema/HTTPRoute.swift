@@ -1,4 +1,4 @@
-import GrestSchema
+public import GrestSchema
 
 /// One contract method bound to an HTTP method and path (grest-ts route codec).
 public struct HTTPRoute: Sendable {

@@ -1,4 +1,4 @@
-import GrestSchema
+public import GrestSchema
 
 /// A contract exposed over HTTP: a path prefix, middleware and one route per method
 /// (grest-ts `httpSchema(contract).pathPrefix(p).use(mw).routes({...})`).

@@ -1,3 +1,4 @@
+import Synchronization
 extension HTTPServer {
     /// Connections open now (0 before ``start()`` and after ``shutdown()``): one lock, for a metrics scrape.
     public var openConnections: Int {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 extension HTTPServer {
     /// Serves an upgrade (a WebSocket, through GrestWebSocket) on `path`: an exact path, or `/base/*` for every path

@@ -1,3 +1,4 @@
+import Synchronization
 extension HTTPServer {
     /// Whether an upgrade (WebSocket) route answers `path` on this server, so a test harness can find the app
     /// that serves a socket schema.

@@ -2,7 +2,7 @@ import GrestSchema
 public import Logging
 public import NIOCore
 import NIOHTTP1
-import NIOPosix
+public import NIOPosix
 import Synchronization
 
 /// A SwiftNIO HTTP/1.1 server for contract schemas (grest-ts `GGHttpServer` + `GGHttp`): keep-alive and

@@ -1,4 +1,4 @@
-import Tagged
+public import Tagged
 
 extension SchemaConvertible {
     /// Also accepts an absent value (JavaScript `undefined`); objects leave the key out when it is `nil`.

@@ -1,4 +1,4 @@
-import Tagged
+public import Tagged
 
 /// Phantom tag of ``BearerToken``.
 public enum BearerTokenTag {}

@@ -1,13 +1,13 @@
 /// One property of a typed object schema: its JSON name, where the value lives in the Swift type, and its schema.
 public struct Field<Root, Value: Sendable>: Sendable {
     public let name: String
-    @usableFromInline let keyPath: KeyPath<Root, Value> & Sendable
+    @usableFromInline let keyPath: any KeyPath<Root, Value> & Sendable
     @usableFromInline let schema: Schema<Value>
     /// `"name":` pre-encoded, so writing a key is one copy.
     @usableFromInline let keyBytes: [UInt8]
 
     @usableFromInline
-    init(name: String, keyPath: KeyPath<Root, Value> & Sendable, schema: Schema<Value>) {
+    init(name: String, keyPath: any KeyPath<Root, Value> & Sendable, schema: Schema<Value>) {
         self.name = name
         self.keyPath = keyPath
         self.schema = schema
@@ -19,7 +19,7 @@ public struct Field<Root, Value: Sendable>: Sendable {
 
 /// A property of a typed object: `field("text", \.text, IsString.nonEmpty)`.
 @inlinable
-public func field<Root, Value>(_ name: String, _ keyPath: KeyPath<Root, Value> & Sendable, _ schema: some SchemaConvertible<Value>) -> Field<Root, Value> {
+public func field<Root, Value>(_ name: String, _ keyPath: any KeyPath<Root, Value> & Sendable, _ schema: some SchemaConvertible<Value>) -> Field<Root, Value> {
     Field(name: name, keyPath: keyPath, schema: schema.schema)
 }
 

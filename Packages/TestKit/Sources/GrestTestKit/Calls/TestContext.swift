@@ -1,4 +1,5 @@
 public import GrestHTTP
+import NIOHTTP1
 
 /// Who a test calls as: client middleware that runs on every request and socket handshake, so context values
 /// (an auth token, a tenant header) travel through the app's real middleware.

@@ -2,6 +2,8 @@
 import GrestSchema
 import Logging
 import NIOHTTP1
+import GrestContext
+import Synchronization
 
 extension GrestHarness {
     /// A server on port 0 that answers for `schemas` on behalf of the app at `realURL`: per call, the caller's

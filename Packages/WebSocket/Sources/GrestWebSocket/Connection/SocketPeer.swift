@@ -4,6 +4,7 @@ import GrestWebSocketTransport
 public import Logging
 import NIOCore
 import Synchronization
+import CoreMetrics
 
 /// Which frames a socket logs (grest-ts client `logMode`): none, only failures (error replies, refused and dropped
 /// frames), or every frame, at `.debug` on ``SocketPeerConfiguration/logger``.

@@ -1,4 +1,4 @@
-import GrestSchema
+public import GrestSchema
 
 /// The two method lists of a duplex socket API (grest-ts `defineSocketContract`).
 ///

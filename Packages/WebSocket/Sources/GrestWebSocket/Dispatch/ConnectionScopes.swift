@@ -1,5 +1,5 @@
 import GrestHTTP
-import GrestSchema
+package import GrestSchema
 
 /// The connection's scopes, resolved once at handshake, and the check every gated message goes through.
 ///

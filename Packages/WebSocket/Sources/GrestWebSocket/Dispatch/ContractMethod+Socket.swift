@@ -1,4 +1,4 @@
-import GrestSchema
+public import GrestSchema
 
 extension ContractMethod {
     /// The DATA of an outgoing `r` or `m`: the validated input JSON, or empty when the method takes none.

@@ -1,4 +1,4 @@
-import GrestSchema
+package import GrestSchema
 
 /// Decides what happens to each inbound `r` and `m`, as a value; the driver runs the handlers.
 ///

@@ -1,4 +1,4 @@
-import GrestSchema
+public import GrestSchema
 
 /// A handler with its types erased: raw DATA in, exactly one encoded reply out (never throws).
 public typealias ErasedSocketHandler = @Sendable (JSONValue?) async -> ContractReply

@@ -1,4 +1,4 @@
-import GrestSchema
+package import GrestSchema
 
 /// The server side of the grest handshake as a value: the driver feeds events and performs the actions.
 ///

@@ -1,4 +1,4 @@
-import GrestSchema
+public import GrestSchema
 
 /// Why a client could not establish a socket; each case maps to a typed ``ServiceError``.
 public enum SocketConnectError: Error, Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Synchronization
+import GrestSchema
 
 /// The metrics of one socket API (grest-ts `GGWebSocketMetrics`, prefix `grest_ws_`), created once per
 /// registration so the hot path only increments.

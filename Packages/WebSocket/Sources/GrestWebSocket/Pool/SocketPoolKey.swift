@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// Identifies a shareable connection: the URL plus the handshake headers (and an optional group), hashed.
 ///

@@ -1,4 +1,4 @@
-import GrestSchema
+package import GrestSchema
 
 /// The requests this side has sent and not yet seen answered, as a value.
 ///

@@ -5,6 +5,7 @@ public import GrestWebSocketTransport
 import NIOCore
 import NIOHTTP1
 import WebSocketCompression
+import CoreMetrics
 
 /// How a server serves one socket API.
 public struct SocketServerConfiguration: Sendable {

@@ -1,4 +1,4 @@
-import GrestSchema
+public import GrestSchema
 
 /// One typed frame of the grest wire protocol, `TYPE:PATH:ID:DATA` (grest-ts `GGSocket` messages).
 ///

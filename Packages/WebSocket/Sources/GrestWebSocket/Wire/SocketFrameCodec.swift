@@ -1,4 +1,4 @@
-import GrestSchema
+public import GrestSchema
 
 /// Reads and writes ``SocketFrame``s exactly as grest-ts does, with bounds grest-ts lacks.
 ///

@@ -1,6 +1,6 @@
-import NIOCore
-import NIOHTTP1
-import NIOPosix
+public import NIOCore
+public import NIOHTTP1
+public import NIOPosix
 import NIOWebSocket
 
 /// Opens client WebSocket connections (`ws://`) over NIO.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Limits, timeouts and extensions of one WebSocket endpoint, shared by server and client.
 ///

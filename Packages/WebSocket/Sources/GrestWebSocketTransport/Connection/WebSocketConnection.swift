@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 import NIOWebSocket
 
 /// One open WebSocket, on the server or the client: inbound messages as an async sequence, async sends, close.

@@ -1,5 +1,5 @@
-import NIOCore
-import NIOHTTP1
+public import NIOCore
+public import NIOHTTP1
 
 /// What is known about a connection once the upgrade is done: peer, request and negotiated extensions.
 public struct WebSocketConnectionInfo: Sendable {

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// A complete WebSocket data message, reassembled from its fragments and decompressed.
 public enum WebSocketMessage: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// A per-message compression extension (RFC 7692 framework) that the transport can negotiate and run.
 ///

@@ -1,8 +1,8 @@
-import NIOCore
+public import NIOCore
 import NIOHTTP1
-import NIOPosix
+public import NIOPosix
 import NIOWebSocket
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// A minimal standalone WebSocket server: HTTP/1.1 upgrade on every path, one handler call per connection.
 ///

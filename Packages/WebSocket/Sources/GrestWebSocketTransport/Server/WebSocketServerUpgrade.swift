@@ -1,6 +1,6 @@
-import NIOCore
-import NIOHTTP1
-import NIOWebSocket
+public import NIOCore
+public import NIOHTTP1
+public import NIOWebSocket
 
 /// The server side of the WebSocket upgrade, usable from any NIO HTTP server.
 ///
