@@ -96,18 +96,9 @@ public final class DiscoveryRegistrationService: Service {
     }
 }
 
-/// A socket schema as discovery sees it: its API name and upgrade path.
-public struct DiscoverableSocket: Sendable, Hashable {
-    public var api: String
-    public var path: String
-
-    public init(api: String, path: String) {
-        self.api = api
-        self.path = path
-    }
-}
-
-/// An HTTP path served outside any schema (a static page, `/metrics`), under an API name of its own.
+/// A path this server answers under an API name of its own, for ``DiscoveryRegistrationService``: a socket schema
+/// (`sockets:`, scheme `ws`) or an HTTP path served outside any schema such as a page or `/metrics` (`routes:`,
+/// scheme `http`).
 public struct DiscoverableRoute: Sendable, Hashable {
     public var api: String
     public var path: String
@@ -117,6 +108,9 @@ public struct DiscoverableRoute: Sendable, Hashable {
         self.path = path
     }
 }
+
+/// A socket schema as discovery sees it: its API name and upgrade path.
+public typealias DiscoverableSocket = DiscoverableRoute
 
 extension WebSocketSchema {
     /// This schema's API name and path, for ``DiscoveryRegistrationService``.

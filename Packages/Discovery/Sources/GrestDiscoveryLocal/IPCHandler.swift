@@ -90,11 +90,8 @@ final class IPCHandler: ChannelInboundHandler {
             return reply(true, data: "{\"success\":true,\"url\":\"\(jsonEscaped(origin.url))\"}")
         case "discovery/getServerInfo":
             // grest-ts answers `{kind}`; the route table is added for tools and tests (`make cluster` prints it).
-            let routes = router.registry.registrations().map { registration in
-                "{\"api\":\"\(jsonEscaped(registration.api))\",\"baseUrl\":\"\(jsonEscaped(registration.endpoint.url))\","
-                    + "\"pathPrefix\":\"\(jsonEscaped(registration.pathPrefix))\",\"instanceId\":\"\(jsonEscaped(registration.instanceID))\"}"
-            }
-            return reply(true, data: "{\"kind\":\"\(router.kind)\",\"routes\":[\(routes.joined(separator: ","))]}")
+            let routes = ipcEntries(router.registry.registrations(), withInstanceIDs: true)
+            return reply(true, data: "{\"kind\":\"\(router.kind)\",\"routes\":\(routes)}")
         case "discovery/requestYield":
             // grest-ts let any client make the router give up its port; here only the router's owner decides.
             return reply(false, error: "requestYield refused: this router does not yield its port to clients")
@@ -131,4 +128,15 @@ final class IPCHandler: ChannelInboundHandler {
         if let problem = registration.problem { return .failure(.refused("\(api): \(problem)")) }
         return .success(registration)
     }
+}
+
+/// Registrations as the framework connection's JSON array of entries `{api, baseUrl, pathPrefix}` (grest-ts's
+/// shape), each with its `instanceId` when asked.
+func ipcEntries(_ registrations: [ServiceRegistration], withInstanceIDs: Bool = false) -> String {
+    "[" + registrations.map { registration in
+        var entry = "{\"api\":\"\(jsonEscaped(registration.api))\",\"baseUrl\":\"\(jsonEscaped(registration.endpoint.url))\","
+            + "\"pathPrefix\":\"\(jsonEscaped(registration.pathPrefix))\""
+        if withInstanceIDs { entry += ",\"instanceId\":\"\(jsonEscaped(registration.instanceID))\"" }
+        return entry + "}"
+    }.joined(separator: ",") + "]"
 }

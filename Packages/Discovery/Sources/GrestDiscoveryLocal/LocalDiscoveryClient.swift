@@ -97,7 +97,7 @@ public final class LocalDiscoveryClient: DiscoveryClient, Service {
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    if !own.isEmpty { _ = await self.request(connection, "discovery/register", Self.entries(own)) }
+                    if !own.isEmpty { _ = await self.request(connection, "discovery/register", ipcEntries(own)) }
                     self.roleContinuation.yield(.follower)
                 }
                 for await message in connection.inbound {
@@ -140,12 +140,6 @@ public final class LocalDiscoveryClient: DiscoveryClient, Service {
         }
     }
 
-    private static func entries(_ registrations: [ServiceRegistration]) -> String {
-        "[" + registrations.map { registration in
-            "{\"api\":\"\(jsonEscaped(registration.api))\",\"baseUrl\":\"\(jsonEscaped(registration.endpoint.url))\",\"pathPrefix\":\"\(jsonEscaped(registration.pathPrefix))\"}"
-        }.joined(separator: ",") + "]"
-    }
-
     private static func waitUntilCancelled() async {
         let (never, _) = AsyncStream.makeStream(of: Never.self)
         for await _ in never {}
@@ -162,7 +156,7 @@ public final class LocalDiscoveryClient: DiscoveryClient, Service {
         }
         if let router { try router.registry.add(registrations) }
         if let connection {
-            let reply = await request(connection, "discovery/register", Self.entries(registrations))
+            let reply = await request(connection, "discovery/register", ipcEntries(registrations))
             guard reply.hasPrefix("{\"success\":true") else { throw .refused(reply) }
         }
         // Electing: the registrations are sent once a role is taken.
@@ -174,7 +168,7 @@ public final class LocalDiscoveryClient: DiscoveryClient, Service {
             return (state.router, state.connection)
         }
         router?.registry.remove(registrations)
-        if let connection { _ = await request(connection, "discovery/unregister", Self.entries(registrations)) }
+        if let connection { _ = await request(connection, "discovery/unregister", ipcEntries(registrations)) }
     }
 
     /// The router's origin when the router knows `api` (every API is served through the router).

@@ -322,6 +322,11 @@ struct SocketRPCTests {
             async let reply = client.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "last words", channelId: "c"))
             #expect(await first(arrivals) != nil, "the request never reached its handler")
             async let closing: Void = client.disconnect()
+            // Release only once the disconnect has begun (the client reports itself disconnected at once): without
+            // the drain the socket would then close before the reply could arrive.
+            let start = ContinuousClock.now
+            while client.isConnected, ContinuousClock.now - start < .seconds(10) { await Task.yield() }
+            #expect(!client.isConnected, "disconnect() never began")
             release.yield()
             let released = ContinuousClock.now
             #expect(try await reply.messageId == "last words", "the drain let the request finish")

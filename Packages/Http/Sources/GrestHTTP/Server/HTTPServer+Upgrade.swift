@@ -33,13 +33,9 @@ extension HTTPServer {
             try pipeline.addHandler(handler, name: HTTPConnectionHandler.name)
             return
         }
-        let upgrades = core.upgrades
-        let upgraders = Set(upgrades.allRoutes.map(\.upgradeProtocol)).sorted().map { token in
-            RoutedUpgrader(supportedProtocol: token, routes: upgrades) as any HTTPServerProtocolUpgrader
-        }
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: false,
-            withServerUpgrade: (upgraders: upgraders, completionHandler: { context in
+            withServerUpgrade: (upgraders: core.upgraders, completionHandler: { context in
                 // Before the route installs its handlers: the HTTP request handler must not see frames.
                 context.pipeline.removeHandler(name: HTTPConnectionHandler.name, promise: nil)
                 // Upgraded protocols (WebSocket) expect a peer's end of input to close the connection, NIO's default.

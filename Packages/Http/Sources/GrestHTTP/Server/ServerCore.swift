@@ -10,6 +10,8 @@ final class ServerCore: Sendable {
     let cors: CORSHeaders
     let unmatchedMetrics: RouteMetrics
     let upgrades: UpgradePathTable<HTTPUpgradeRoute>
+    /// One NIO upgrader per `Upgrade` token of ``upgrades``, built once for every connection.
+    let upgraders: [RoutedUpgrader]
     let staticFiles: StaticFileTable
     private let executors: [ObjectIdentifier: EventLoopTaskExecutor]
     private let draining = Atomic<Bool>(false)
@@ -30,6 +32,7 @@ final class ServerCore: Sendable {
         self.cors = cors
         self.unmatchedMetrics = unmatchedMetrics
         self.upgrades = upgrades
+        self.upgraders = Set(upgrades.allRoutes.map(\.upgradeProtocol)).sorted().map { RoutedUpgrader(supportedProtocol: $0, routes: upgrades) }
         var executors: [ObjectIdentifier: EventLoopTaskExecutor] = [:]
         for loop in group.makeIterator() { executors[ObjectIdentifier(loop)] = EventLoopTaskExecutor(eventLoop: loop) }
         self.executors = executors
