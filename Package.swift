@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         // The chat example's history (Examples/Sources/ChatExample) and its server executable.
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        // The chat example's cluster mode: PostgreSQL history and cross-instance fan-out (Examples/Sources/GrestBroadcastPostgres).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
@@ -279,13 +281,24 @@ let package = Package(
             ],
             path: "Packages/TestKit/Tests/GrestTestKitTests"
         ),
+        // The PostgreSQL broadcast backend (LISTEN/NOTIFY), in Examples so no package of the family resolves postgres-nio.
+        .target(
+            name: "GrestBroadcastPostgres",
+            dependencies: [
+                "GrestWebSocket",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/Sources/GrestBroadcastPostgres"
+        ),
         // The chat example's library (Examples/Sources/ChatExample), built and tested with the packages.
         .target(
             name: "ChatExample",
             dependencies: [
-                "GrestWebSocket", "GrestHTTP", "GrestSchema", "GrestContext", "GrestMetrics", "GrestMetricsHTTP",
+                "GrestWebSocket", "GrestHTTP", "GrestSchema", "GrestContext", "GrestMetrics", "GrestMetricsHTTP", "GrestBroadcastPostgres",
                 .product(name: "Tagged", package: "swift-tagged"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Examples/Sources/ChatExample",
             resources: [.copy("Public")]
@@ -294,7 +307,9 @@ let package = Package(
         .executableTarget(
             name: "ChatServer",
             dependencies: [
-                "ChatExample", "GrestHTTP", "GrestMetrics", "GrestDiscoveryLocal", "GrestDiscoveryIntegration",
+                "ChatExample", "GrestHTTP", "GrestMetrics", "GrestDiscoveryLocal", "GrestDiscoveryIntegration", "GrestWebSocket",
+                "GrestBroadcastPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -306,7 +321,10 @@ let package = Package(
             name: "ChatExampleTests",
             dependencies: [
                 "ChatExample", "GrestWebSocket", "GrestWebSocketTransport", "GrestHTTP", "GrestSchema", "GrestMetrics", "GrestTestKit",
+                "GrestBroadcastPostgres",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tagged", package: "swift-tagged"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

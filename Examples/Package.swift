@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "grest-chat-server", targets: ["ChatServer"]),
         .executable(name: "grest-chat-client", targets: ["ChatClient"]),
         .executable(name: "grest-schema-demo", targets: ["SchemaDemo"]),
+        .library(name: "GrestBroadcastPostgres", targets: ["GrestBroadcastPostgres"]),
     ],
     dependencies: [
         .package(path: "../Packages/Schema"),
@@ -23,8 +24,20 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        // Cluster mode: PostgreSQL history and cross-instance socket fan-out (GrestBroadcastPostgres).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
+        // GrestWebSocket's broadcast backend on PostgreSQL LISTEN/NOTIFY. It lives here, not in Packages/WebSocket, so an
+        // adopter of the socket package never resolves postgres-nio; an app copies it or depends on this package.
+        .target(
+            name: "GrestBroadcastPostgres",
+            dependencies: [
+                .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The seed README's chat: ChatApi contract, BearerAuthMiddleware (HTTP + socket), ChatService, HTTP API.
         .target(
             name: "ChatExample",
@@ -37,6 +50,8 @@ let package = Package(
                 .product(name: "GrestMetricsHTTP", package: "Metrics"),
                 .product(name: "Tagged", package: "swift-tagged"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "GrestBroadcastPostgres",
             ],
             resources: [.copy("Public")]
         ),
@@ -44,7 +59,10 @@ let package = Package(
             name: "ChatServer",
             dependencies: [
                 "ChatExample",
+                "GrestBroadcastPostgres",
                 .product(name: "GrestHTTP", package: "Http"),
+                .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GrestMetrics", package: "Metrics"),
                 .product(name: "GrestDiscoveryLocal", package: "Discovery"),
                 .product(name: "GrestDiscoveryIntegration", package: "Discovery"),
@@ -83,7 +101,10 @@ let package = Package(
                 .product(name: "GrestTestKit", package: "TestKit"),
                 .product(name: "Tagged", package: "swift-tagged"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                "GrestBroadcastPostgres",
             ]
         ),
     ],

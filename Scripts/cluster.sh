@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# make cluster: the local discovery router and REPLICAS chat servers behind it, one URL for all of them.
-#   ROUTER_PORT=9000 REPLICAS=2 DB=Examples/.data/chat.sqlite bash Scripts/cluster.sh
-# Each chat server binds a free port and registers its APIs, its socket and its page with the router; the router
-# round-robins every request and every WebSocket upgrade across the replicas. Kill the router (or any replica) and
-# watch the rest carry on: a chat server takes the router's port over when the router dies.
-# Ctrl-C stops everything gracefully (SIGTERM: each replica withdraws its routes before it stops).
+# make cluster: a local PostgreSQL, the discovery router and REPLICAS chat servers behind it, one URL for all of them.
+#   ROUTER_PORT=9000 REPLICAS=2 bash Scripts/cluster.sh
+# PostgreSQL runs from a temporary data folder on a free loopback port (initdb + pg_ctl; as the `postgres` user when
+# run as root) and holds the history; every chat server LISTENs on it, so a message sent on one replica reaches the
+# clients of all of them. Each chat server binds a free port and registers its APIs, its socket and its page with
+# the router; the router round-robins every request and every WebSocket upgrade across the replicas. Kill the router
+# (or any replica) and watch the rest carry on: a chat server takes the router's port over when the router dies.
+# Ctrl-C stops everything gracefully (SIGTERM: each replica withdraws its routes before it stops), then PostgreSQL,
+# and removes its folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 router_port=${ROUTER_PORT:-9000}
 replicas=${REPLICAS:-2}
-db=${DB:-Examples/.data/chat.sqlite}
 scratch=.build-examples
 
 swift build --package-path Examples --scratch-path "$scratch" --product grest-chat-server
@@ -18,14 +20,27 @@ swift build --package-path Examples --scratch-path "$scratch" --product grest-di
 bin=$(swift build --package-path Examples --scratch-path "$scratch" --show-bin-path)
 
 logs=$(mktemp -d)
+chmod 755 "$logs"
 pids=()
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -x "$pg_bin/pg_ctl" ] || { echo "cluster: PostgreSQL is not installed (make bootstrap installs it)" >&2; exit 1; }
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 stop() {
   trap - EXIT INT TERM
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -f "$logs/pg/data/postmaster.pid" ] && as_postgres "$pg_bin/pg_ctl" -D "$logs/pg/data" -w stop -m fast >/dev/null 2>&1 || true
   rm -rf "$logs"
 }
 trap stop EXIT INT TERM
+
+pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$logs/pg"
+[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$logs/pg"
+as_postgres "$pg_bin/initdb" -D "$logs/pg/data" -U grest --auth=trust -E UTF8 --no-sync >"$logs/initdb.log" 2>&1
+as_postgres "$pg_bin/pg_ctl" -D "$logs/pg/data" -l "$logs/pg/log" -w -t 30 start \
+  -o "-p $pg_port -k $logs/pg -c listen_addresses=127.0.0.1" >/dev/null
+postgres_url="postgres://grest@127.0.0.1:$pg_port/postgres"
 
 # Waits (10 s at most) until `file` holds a line matching `pattern`, and prints that line.
 wait_for() {
@@ -45,19 +60,18 @@ wait_for "$logs/router.log" "routing on" >/dev/null
 
 ports=()
 for index in $(seq 1 "$replicas"); do
-  # One after the other: they share one SQLite file, and its migrations run at start.
-  "$bin/grest-chat-server" --port 0 --db "$db" --discovery-port "$router_port" >"$logs/chat-$index.log" 2>&1 &
+  "$bin/grest-chat-server" --port 0 --postgres "$postgres_url" --discovery-port "$router_port" >"$logs/chat-$index.log" 2>&1 &
   pids+=($!)
   line=$(wait_for "$logs/chat-$index.log" "Registered in discovery")
   ports+=("$(sed -E 's/.* port=([0-9]+) .*/\1/' <<<"$line")")
 done
 
 cat <<EOF
-grest chat cluster: one router, $replicas chat servers (history shared in $db)
+grest chat cluster: one router, $replicas chat servers, PostgreSQL on $postgres_url
   open http://127.0.0.1:$router_port/       round-robins across the replicas on ports ${ports[*]}
   socket ws://127.0.0.1:$router_port/ws/chat     each upgrade goes to the next replica
   try:   for i in 1 2 3 4; do curl -s -H 'authorization: Bearer alice' http://127.0.0.1:$router_port/api/me; echo; done
-  live pushes reach the clients of the same replica; a refresh shows every replica's messages (one database).
+  history lives in PostgreSQL; a message sent on any replica is pushed to the clients of every replica (LISTEN/NOTIFY).
   logs:  $logs    Ctrl-C stops the cluster.
 EOF
 wait || true

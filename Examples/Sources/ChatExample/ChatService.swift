@@ -5,12 +5,14 @@ public import GrestWebSocket
 import Synchronization
 public import Tagged
 
-/// The seed README's `ChatService`, grown into the app: channels, SQLite history (``ChatStore``), read markers,
-/// typing pushes, presence, and a roll call through server-initiated requests.
+/// The seed README's `ChatService`, grown into the app: channels, history (``ChatRepository``: SQLite or PostgreSQL),
+/// read markers, typing pushes, presence, and a roll call through server-initiated requests.
 ///
-/// One `Mutex` owns the in-memory state (connections, typing throttle); pushes happen outside it, concurrently, so one
-/// slow client never delays the others (a full send queue fails that client's push only). Messages are written to
-/// SQLite before anyone is told: a failed write reaches the sender as `SERVER_ERROR` and nothing is pushed.
+/// One `Mutex` owns the in-memory state (connections, typing throttle). New messages, new channels and typing go
+/// through ``broadcast`` (topic `chat`, and `user:<id>` to skip the typist), so with a PostgreSQL backend they reach
+/// the clients of every server in a cluster; presence and the roll call are this server's own connections. Each socket
+/// has its own push queue, so one slow client never delays the others. Messages are stored before anyone is told: a
+/// failed write reaches the sender as `SERVER_ERROR` and nothing is pushed.
 public final class ChatService: Sendable {
     struct Connection: Sendable {
         let user: UserId
@@ -25,14 +27,21 @@ public final class ChatService: Sendable {
     }
 
     private let state = Mutex(State())
-    public let store: ChatStore
+    public let store: any ChatRepository
+    /// Fans `newMessage`, `channelCreated` and `typing` out to the sockets (of every server, with a shared backend).
+    public let broadcast: SocketBroadcast
     /// How many messages `GET /api/messages` and a history page without `limit` return.
     public let historyLimit: Int
     /// At most one `typing` push per user and channel within this interval.
     public let typingInterval: Duration
 
-    public init(store: ChatStore, historyLimit: Int = 50, typingInterval: Duration = .seconds(1)) {
+    /// The topic every chat socket is subscribed to.
+    public static let everyone = "chat"
+
+    /// - Parameter broadcast: in-process by default; give one with a ``BroadcastBackend`` to span servers.
+    public init(store: any ChatRepository, broadcast: SocketBroadcast? = nil, historyLimit: Int = 50, typingInterval: Duration = .seconds(1)) {
         self.store = store
+        self.broadcast = broadcast ?? SocketBroadcast(contract: ChatApi.contract)
         self.historyLimit = historyLimit
         self.typingInterval = typingInterval
     }
@@ -54,6 +63,7 @@ public final class ChatService: Sendable {
             state.connections[id] = Connection(user: user.id, outgoing: socket.outgoing)
             return id
         }
+        broadcast.subscribe(socket, to: [Self.everyone, Self.userTopic(user.id)])
         try socket.incoming.on(ChatApi.sendMessage) { [self] request in
             let message = try await send(request.text, from: user.id, to: request.channelId)
             return SendMessageResponse(success: true, messageId: message.id)
@@ -141,14 +151,17 @@ public final class ChatService: Sendable {
         } catch {
             throw SERVER_ERROR(displayMessage: "The channel could not be created", originalError: error)
         }
-        if created { await push { try await $0.call(ChatApi.channelCreated, ChannelRequest(channelId: channelId)) } }
+        if created { try? await broadcast.publish(ChatApi.channelCreated, ChannelRequest(channelId: channelId), to: Self.everyone) }
         return ChannelState(id: channelId, unread: 0, lastReadId: "0")
     }
 
-    /// Pushes `message` to every connection.
+    /// Pushes `message` to every connection (of every server sharing the broadcast backend).
     public func broadcast(_ message: Message) async {
-        await push { outgoing in try await outgoing.call(ChatApi.newMessage, message) }
+        // The message is stored: a failed publish (the backend retried) costs live pushes, not the message.
+        try? await broadcast.publish(ChatApi.newMessage, message, to: Self.everyone)
     }
+
+    static func userTopic(_ user: UserId) -> String { "user:" + user.rawValue }
 
     /// Tells everyone but `userId` that `userId` is typing in `channelId`, at most once per ``typingInterval``.
     public func notifyTyping(userId: UserId, channelId: String) async {
@@ -160,7 +173,7 @@ public final class ChatService: Sendable {
             return true
         }
         guard due else { return }
-        await push(skipping: userId) { outgoing in try await outgoing.call(ChatApi.typing, TypingEvent(userId: userId, channelId: channelId)) }
+        try? await broadcast.publish(ChatApi.typing, TypingEvent(userId: userId, channelId: channelId), to: Self.everyone, excluding: Self.userTopic(userId))
     }
 
     /// Asks every connection `areYouThere` (a server-initiated request) and counts the `true` answers within `timeout`.
@@ -189,8 +202,8 @@ public final class ChatService: Sendable {
         await push { try await $0.call(ChatApi.presence, presence) }
     }
 
-    private func push(skipping skipped: UserId? = nil, _ send: @escaping @Sendable (SocketOutgoing) async throws -> Void) async {
-        let targets = state.withLock { $0.connections.values.filter { $0.user != skipped } }
+    private func push(_ send: @escaping @Sendable (SocketOutgoing) async throws -> Void) async {
+        let targets = state.withLock { Array($0.connections.values) }
         await withTaskGroup(of: Void.self) { group in
             for target in targets {
                 group.addTask { try? await send(target.outgoing) }

@@ -6,11 +6,11 @@ public import Tagged
 /// One connection (SQLite serialises writers anyway) in WAL mode, so readers never wait for the writer. The schema
 /// is versioned in `schema_migrations`; each migration runs once, in its own transaction. History pages use the
 /// `(channel_id, id)` index: `WHERE channel_id = ? AND id < ? ORDER BY id DESC LIMIT ?`.
-public final class ChatStore: Sendable {
+public final class ChatStore: ChatRepository {
     let connection: SQLiteConnection
 
     /// The channels every database starts with.
-    public static let defaultChannels = ["general", "random"]
+    public static let defaultChannels = defaultChatChannels
 
     /// Ordered migrations; a database records the highest version it has applied.
     static let migrations: [[String]] = [

@@ -3,10 +3,13 @@
 import ArgumentParser
 import ChatExample
 import GrestDiscoveryIntegration
+import GrestBroadcastPostgres
 import GrestDiscoveryLocal
 import GrestHTTP
 import GrestMetrics
+import GrestWebSocket
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 import UnixSignals
 
@@ -30,20 +33,48 @@ struct ChatServerCommand: AsyncParsableCommand {
             the chat APIs and the page: every replica is then reachable through http://127.0.0.1:<port>/.
             """)
     var discoveryPort: Int?
+    @Option(
+        help: """
+            Cluster mode: keep history in this PostgreSQL database (postgres://USER[:PASSWORD]@HOST[:PORT]/DB) instead of \
+            --db, and fan pushes out to the clients of every server started with the same URL (LISTEN/NOTIFY).
+            """)
+    var postgres: String?
 
     func run() async throws {
-        if db != ":memory:", let slash = db.lastIndex(of: "/") { mkdir(String(db[..<slash]), 0o755) }
-        let store = try await ChatStore.open(path: db)
-        let service = ChatService(store: store)
+        guard let postgres else {
+            if db != ":memory:", let slash = db.lastIndex(of: "/") { mkdir(String(db[..<slash]), 0o755) }
+            let store = try await ChatStore.open(path: db)
+            try await serve(store: store, broadcastBackend: nil, storage: "history in \(db)")
+            try await store.close()
+            return
+        }
+        guard let endpoint = PostgresEndpoint(url: postgres) else { throw ValidationError("--postgres: expected postgres://USER@HOST:PORT/DB") }
+        let logger = Logger(label: "grest.chat.postgres")
+        let client = PostgresClient(configuration: endpoint.clientConfiguration, backgroundLogger: logger)
+        // The pool runs beside everything that queries it, and stops after them.
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await client.run() }
+            let store = try await PostgresChatStore.open(client: client, logger: logger)
+            let backend = PostgresBroadcastBackend(client: client, listenConfiguration: endpoint.connectionConfiguration, logger: logger)
+            try await backend.prepare()
+            try await serve(store: store, broadcastBackend: backend, storage: "history and fan-out in PostgreSQL \(endpoint.host):\(endpoint.port)/\(endpoint.database)")
+            group.cancelAll()
+        }
+    }
+
+    private func serve(store: any ChatRepository, broadcastBackend: (any BroadcastBackend)?, storage: String) async throws {
+        let metrics = MetricsRegistry()
+        let broadcast = SocketBroadcast(contract: ChatApi.contract, backend: broadcastBackend, metrics: metrics.makeMetricsFactory())
+        let service = ChatService(store: store, broadcast: broadcast)
         let server = try makeChatServer(
             HTTPServerConfiguration(host: host, port: port), service: service, publicDirectory: publicDirectory ?? chatPublicDirectory,
-            metrics: MetricsRegistry())
+            metrics: metrics)
         try await server.start()
         let port = server.port ?? port
         print(
             """
             open http://\(host):\(port)/
-            grest chat listening on \(host):\(port) (history in \(db))
+            grest chat listening on \(host):\(port) (\(storage))
               page:   http://\(host):\(port)/                 (pick alice, bob or guest)
               metrics: http://\(host):\(port)/metrics         (Prometheus text; OpenMetrics or JSON by Accept)
               socket: ws://\(host):\(port)/ws/chat      (tokens: alice, bob — read+write; guest — read only)
@@ -53,13 +84,15 @@ struct ChatServerCommand: AsyncParsableCommand {
               curl -H 'authorization: Bearer bob' http://\(host):\(port)/api/messages
             Ctrl-C stops the server gracefully.
             """)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+        // Services stop in reverse order: the server first, then the broadcast's delivery.
+        let delivery = BroadcastDelivery(broadcast: broadcast)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: delivery), .init(service: server)]
         if let discoveryPort {
             // The router forwards /api/*, /ws/chat and, as the catch-all prefix, the page and /metrics.
             let discovery = LocalDiscoveryClient(port: discoveryPort, runtime: "grest-chat-server")
             let registration = DiscoveryRegistrationService(
                 server: server, discovery: discovery, sockets: [ChatSocket.discoverable], routes: [DiscoverableRoute(api: "ChatPage", path: "/")])
-            services = [.init(service: discovery), .init(service: registration)]
+            services = [.init(service: delivery), .init(service: discovery), .init(service: registration)]
             print("  discovery: registering with the router on http://127.0.0.1:\(discoveryPort)/ (instance \(registration.instanceID))")
             Task {
                 for await role in discovery.roleChanges where role != .electing {
@@ -73,6 +106,14 @@ struct ChatServerCommand: AsyncParsableCommand {
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "grest.chat")))
         try await group.run()
-        try await store.close()
+    }
+}
+
+/// The broadcast's delivery from the backend, as a service that ends at graceful shutdown.
+struct BroadcastDelivery: Service {
+    let broadcast: SocketBroadcast
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await broadcast.run() }
     }
 }

@@ -98,10 +98,14 @@ final class ChatServerProcess: Sendable {
         let text = Mutex("")
     }
 
-    init(binary: URL, database: String, discoveryPort: Int) throws {
+    convenience init(binary: URL, database: String, discoveryPort: Int) throws {
+        try self.init(binary: binary, arguments: ["--port", "0", "--db", database, "--discovery-port", "\(discoveryPort)"])
+    }
+
+    init(binary: URL, arguments: [String]) throws {
         process = Process()
         process.executableURL = binary
-        process.arguments = ["--port", "0", "--db", database, "--discovery-port", "\(discoveryPort)"]
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -145,7 +149,7 @@ final class ChatServerProcess: Sendable {
 }
 
 /// A loopback port nobody listens on now (bound by a throwaway server, then released).
-private func freeLoopbackPort() async throws -> Int {
+func freeLoopbackPort() async throws -> Int {
     let probe = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0))
     try await probe.start()
     let port = try #require(probe.port)

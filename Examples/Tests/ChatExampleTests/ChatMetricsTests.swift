@@ -14,7 +14,8 @@ import FoundationNetworking
 @Suite("Chat example metrics", .timeLimit(.minutes(1)))
 struct ChatMetricsTests {
     @Test func metricsScrapeOfTheRunningChatParsesAndCountsTheTraffic() async throws {
-        let service = ChatService(store: try await ChatStore.open(path: ":memory:"))
+        let store = try await ChatStore.open(path: ":memory:")
+        let service = ChatService(store: store)
         let server = try makeChatServer(HTTPServerConfiguration(port: 0), service: service, metrics: MetricsRegistry())
         try await server.start()
         let port = try #require(server.port)
@@ -44,6 +45,7 @@ struct ChatMetricsTests {
         await http.shutdown()
         await alice.disconnect()
         await server.shutdown()
+        try await store.close()
     }
 
     struct Family: Decodable { let name: String; let samples: [Sample] }

@@ -244,6 +244,12 @@ final class SocketPeer: Sendable {
         }
     }
 
+    /// Sends an encoded `m` frame (a broadcast push); throws the transport's error, such as a full send queue.
+    func push(_ frame: [UInt8]) async throws {
+        guard !isClosed else { throw WebSocketError.connectionClosed }
+        try await send(frame)
+    }
+
     /// Sends raw frame bytes; failures mean the socket is going away, which the read loop notices.
     func sendQuietly(_ bytes: [UInt8]) async {
         try? await send(bytes)

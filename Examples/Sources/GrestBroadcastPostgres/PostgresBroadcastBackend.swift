@@ -1,0 +1,230 @@
+public import GrestWebSocket
+public import Logging
+public import PostgresNIO
+import Synchronization
+
+/// A ``BroadcastBackend`` on PostgreSQL: every publication is a row of a table and a `NOTIFY`; every instance
+/// `LISTEN`s on one connection of its own.
+///
+/// - **Publish**: one statement inserts the row (`seq`, a `BIGSERIAL`, orders them) and calls `pg_notify` in the same
+///   transaction, so the notification goes out exactly when the row is committed. A notification carries the whole
+///   message when it fits (`inlineLimit`, under NOTIFY's 8000-byte cap) and only the `seq` otherwise; the listener then
+///   reads the row. A publish that fails on a lost connection is retried (same message id) for `publishRetryWindow`.
+/// - **Listen**: one dedicated connection. When it drops (PostgreSQL restarted, network), the backend reconnects with
+///   exponential backoff, `LISTEN`s again, then reads every row after the highest `seq` it had seen (minus
+///   `catchUpSlack`, for transactions that committed out of `seq` order), so nothing published during the gap is
+///   lost. Rows and notifications can overlap: delivery is at least once, and ``SocketBroadcast`` drops repeats by
+///   message id, so each socket sees each message once.
+/// - **Bad input**: a notification on the channel that does not parse (a foreign writer) is logged and skipped.
+/// - **Retention**: rows older than `retention` are deleted every 1000 publications.
+///
+/// The instance's ``PostgresClient`` (used to publish and to read rows) must be running (`client.run()`, a service).
+public final class PostgresBroadcastBackend: BroadcastBackend {
+    public struct Configuration: Sendable {
+        /// The `LISTEN`/`NOTIFY` channel and the table; lowercase letters, digits and `_`.
+        public var channel = "grest_broadcast"
+        public var table = "grest_broadcast"
+        /// The largest notification text sent inline; larger messages travel by `seq` and a read of the row.
+        public var inlineLimit = 7_900
+        public var reconnectInitialDelay: Duration = .milliseconds(50)
+        public var reconnectMaxDelay: Duration = .seconds(2)
+        /// How long a publish retries on a lost connection before it throws.
+        public var publishRetryWindow: Duration = .seconds(5)
+        /// After a reconnect, rows from `highest seen seq - catchUpSlack` on are read again.
+        public var catchUpSlack = 1_024
+        /// Rows older than this are deleted.
+        public var retention: Duration = .seconds(600)
+
+        public init() {}
+    }
+
+    let client: PostgresClient
+    let listenConfiguration: PostgresConnection.Configuration
+    public let configuration: Configuration
+    let logger: Logger
+    /// The highest `seq` when ``prepare()`` ran: the first `LISTEN` catches up from there, so what is published between
+    /// start-up and the listener's first connection is not missed.
+    private let preparedSeq = Mutex<Int64?>(nil)
+    private let publications = Atomic<Int>(0)
+    private let connectionIDs = Atomic<Int>(1)
+
+    /// - Parameters:
+    ///   - client: the pool that publishes and reads rows (run it as a service).
+    ///   - listenConfiguration: where the dedicated `LISTEN` connection connects.
+    public init(client: PostgresClient, listenConfiguration: PostgresConnection.Configuration, configuration: Configuration = Configuration(), logger: Logger) {
+        precondition(Self.isIdentifier(configuration.channel) && Self.isIdentifier(configuration.table), "channel and table must be plain identifiers")
+        self.client = client
+        self.listenConfiguration = listenConfiguration
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Creates the table if it does not exist, and marks where this instance's delivery starts. Call it before the
+    /// server accepts sockets.
+    public func prepare() async throws {
+        try await client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    CREATE TABLE IF NOT EXISTS \(configuration.table) (
+                        seq BIGSERIAL PRIMARY KEY,
+                        id TEXT NOT NULL,
+                        topic TEXT NOT NULL,
+                        route TEXT NOT NULL,
+                        excluding TEXT,
+                        payload TEXT NOT NULL,
+                        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                    )
+                    """))
+        let start = try await client.withConnection { connection in try await maxSeq(on: connection) }
+        preparedSeq.withLock { $0 = start }
+    }
+
+    // MARK: Publish
+
+    public func publish(_ message: BroadcastMessage) async throws {
+        for field in [message.id, message.topic, message.route, message.excluding ?? ""] where field.utf8.contains(UInt8(ascii: "\n")) {
+            throw PostgresBroadcastError.invalidField(field)
+        }
+        let payload = String(decoding: message.payload, as: UTF8.self)
+        // The notification after the seq: "\n" id "\n" topic "\n" route "\n" excluding "\n" payload.
+        let inline = "\n\(message.id)\n\(message.topic)\n\(message.route)\n\(message.excluding ?? "")\n\(payload)"
+        let notification = inline.utf8.count + 20 <= configuration.inlineLimit ? inline : ""
+        var query = PostgresQuery(
+            unsafeSQL: """
+                WITH row AS (
+                    INSERT INTO \(configuration.table) (id, topic, route, excluding, payload) VALUES ($1, $2, $3, $4, $5) RETURNING seq
+                )
+                SELECT pg_notify('\(configuration.channel)', row.seq::text || $6) FROM row
+                """)
+        query.binds.append(message.id)
+        query.binds.append(message.topic)
+        query.binds.append(message.route)
+        query.binds.append(message.excluding)
+        query.binds.append(payload)
+        query.binds.append(notification)
+        let deadline = ContinuousClock.now + configuration.publishRetryWindow
+        var delay = configuration.reconnectInitialDelay
+        while true {
+            do {
+                try await client.query(query, logger: logger)
+                break
+            } catch {
+                // A retry may insert the row twice (the first commit's answer lost): same id, dropped by the reader.
+                guard !(error is CancellationError), ContinuousClock.now + delay < deadline else { throw error }
+                logger.debug("broadcast publish failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, configuration.reconnectMaxDelay)
+            }
+        }
+        if publications.wrappingAdd(1, ordering: .relaxed).newValue % 1000 == 0 {
+            _ = try? await client.query(
+                PostgresQuery(
+                    unsafeSQL: "DELETE FROM \(configuration.table) WHERE created_at < now() - interval '\(configuration.retention.components.seconds) seconds'"
+                ), logger: logger)
+        }
+    }
+
+    // MARK: Listen
+
+    public func run(deliver: @escaping @Sendable (BroadcastMessage) -> Void) async throws {
+        // Without `prepare()`, delivery starts with what commits after the first LISTEN.
+        var highest = preparedSeq.withLock { $0 }
+        // Rows before `highest` read again on a connect: none the first time, `catchUpSlack` after a reconnect.
+        var slack: Int64 = 0
+        var delay = configuration.reconnectInitialDelay
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: listenConfiguration, id: connectionIDs.wrappingAdd(1, ordering: .relaxed).newValue, logger: logger)
+                do {
+                    try await connection.listen(on: configuration.channel) { notifications in
+                        // LISTEN is active: whatever commits from now on is notified; read what came before.
+                        if let seen = highest {
+                            let (caughtUp, last) = try await readRows(after: seen - slack, on: connection, deliver: deliver)
+                            if caughtUp > 0 { logger.info("broadcast caught up", metadata: ["rows": "\(caughtUp)"]) }
+                            highest = max(seen, last ?? seen)
+                        } else {
+                            highest = try await maxSeq(on: connection)
+                        }
+                        slack = Int64(configuration.catchUpSlack)
+                        delay = configuration.reconnectInitialDelay
+                        for try await notification in notifications {
+                            guard let seq = try await handle(notification.payload, on: connection, deliver: deliver) else { continue }
+                            highest = max(highest ?? seq, seq)
+                        }
+                    }
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try? await connection.close()
+            } catch where Task.isCancelled {
+                return
+            } catch {
+                logger.warning("broadcast listener lost PostgreSQL; reconnecting", metadata: ["error": "\(String(reflecting: error))", "retryIn": "\(delay)"])
+            }
+            guard (try? await Task.sleep(for: delay)) != nil else { return }
+            delay = min(delay * 2, configuration.reconnectMaxDelay)
+        }
+    }
+
+    /// Delivers the message of one notification (reading its row when it came by `seq` only); its `seq`, or `nil` when
+    /// the notification does not parse.
+    private func handle(_ text: String, on connection: PostgresConnection, deliver: (BroadcastMessage) -> Void) async throws -> Int64? {
+        let parts = text.split(separator: "\n", maxSplits: 5, omittingEmptySubsequences: false)
+        guard let seq = parts.first.flatMap({ Int64($0) }) else {
+            logger.warning("broadcast: skipped a notification that does not parse", metadata: ["payload": "\(text.prefix(200))"])
+            return nil
+        }
+        if parts.count == 1 {
+            let (delivered, _) = try await readRows(after: seq - 1, through: seq, on: connection, deliver: deliver)
+            if delivered == 0 { logger.warning("broadcast: no row for notified seq", metadata: ["seq": "\(seq)"]) }
+            return seq
+        }
+        guard parts.count == 6, !parts[1].isEmpty, !parts[3].isEmpty else {
+            logger.warning("broadcast: skipped a notification that does not parse", metadata: ["payload": "\(text.prefix(200))"])
+            return nil
+        }
+        deliver(
+            BroadcastMessage(
+                id: String(parts[1]), topic: String(parts[2]), route: String(parts[3]), payload: Array(parts[5].utf8),
+                excluding: parts[4].isEmpty ? nil : String(parts[4])))
+        return seq
+    }
+
+    /// Delivers the rows with `after < seq <= through`, in `seq` order; how many, and the last `seq`.
+    private func readRows(
+        after: Int64, through: Int64 = .max, on connection: PostgresConnection, deliver: (BroadcastMessage) -> Void
+    ) async throws -> (count: Int, last: Int64?) {
+        var query = PostgresQuery(
+            unsafeSQL: "SELECT seq, id, topic, route, excluding, payload FROM \(configuration.table) WHERE seq > $1 AND seq <= $2 ORDER BY seq")
+        query.binds.append(after)
+        query.binds.append(through)
+        var count = 0
+        var last: Int64?
+        for try await (seq, id, topic, route, excluding, payload) in try await connection.query(query, logger: logger).decode(
+            (Int64, String, String, String, String?, String).self)
+        {
+            deliver(BroadcastMessage(id: id, topic: topic, route: route, payload: Array(payload.utf8), excluding: excluding))
+            count += 1
+            last = seq
+        }
+        return (count, last)
+    }
+
+    private func maxSeq(on connection: PostgresConnection) async throws -> Int64 {
+        let query = PostgresQuery(unsafeSQL: "SELECT COALESCE(MAX(seq), 0) FROM \(configuration.table)")
+        for try await seq in try await connection.query(query, logger: logger).decode(Int64.self) { return seq }
+        return 0
+    }
+
+    static func isIdentifier(_ name: String) -> Bool {
+        guard let first = name.utf8.first, first == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else { return false }
+        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+}
+
+public enum PostgresBroadcastError: Error, Equatable {
+    /// An id, topic, route or excluding topic with a line break.
+    case invalidField(String)
+}

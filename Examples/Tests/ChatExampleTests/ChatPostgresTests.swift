@@ -1,0 +1,322 @@
+import ChatExample
+import Foundation
+import GrestBroadcastPostgres
+import GrestHTTP
+import GrestSchema
+import GrestWebSocket
+import GrestWebSocketTransport
+import Logging
+import PostgresNIO
+import Synchronization
+import Tagged
+import Testing
+
+/// Cluster mode on a real PostgreSQL (initdb + pg_ctl in a temporary folder): chat servers that share history and fan
+/// pushes out through LISTEN/NOTIFY, with real socket clients on each.
+@Suite("Chat on PostgreSQL: cross-server fan-out", .serialized, .timeLimit(.minutes(3)))
+struct ChatPostgresTests {
+    @Test func aMessageSentOnOneServerReachesTheOtherServersClientsWithin200ms() async throws {
+        guard let postgres = try await PostgresServer.start() else { return }
+        defer { postgres.stop() }
+        let a = try await ChatInstance.start(postgres)
+        let b = try await ChatInstance.start(postgres)
+        let onA = try await Listener.connect(to: a, as: "alice")
+        let onB = try await Listener.connect(to: b, as: "bob")
+
+        for index in 0..<20 {
+            let sent = ContinuousClock.now
+            let id = try await onA.send("hello \(index)")
+            try await onB.waitFor(count: index + 1)
+            let latency = ContinuousClock.now - sent
+            #expect(latency < .milliseconds(200), "message \(index) took \(latency)")
+            #expect(id != nil && onB.received.last?.id == id)
+        }
+        // Both servers read the one history.
+        let history = try await b.service.history(HistoryRequest(channelId: "general", limit: 100))
+        #expect(history.messages.map(\.text) == (0..<20).map { "hello \($0)" })
+        #expect(onA.received.map(\.id) == onB.received.map(\.id), "the sender's server pushes through the backend too, in the same order")
+
+        await onA.close()
+        await onB.close()
+        await a.stop()
+        await b.stop()
+    }
+
+    @Test func tenThousandMessagesFromFiftyClientsArriveAtEveryClientExactlyOnceInSenderOrder() async throws {
+        guard let postgres = try await PostgresServer.start() else { return }
+        defer { postgres.stop() }
+        let servers = [try await ChatInstance.start(postgres), try await ChatInstance.start(postgres)]
+        let clientCount = 50
+        let perClient = 200
+        var listeners: [Listener] = []
+        for index in 0..<clientCount {
+            listeners.append(try await Listener.connect(to: servers[index % 2], as: index % 3 == 0 ? "bob" : "alice"))
+        }
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, listener) in listeners.enumerated() {
+                group.addTask {
+                    for sequence in 0..<perClient {
+                        let id = try await listener.send("\(index):\(sequence)")
+                        #expect(id != nil, "the server confirmed \(index):\(sequence)")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let total = clientCount * perClient
+        for listener in listeners { try await listener.waitFor(count: total, within: .seconds(60)) }
+        let elapsed = ContinuousClock.now - started
+        print("fan-out: \(total) messages × \(clientCount) clients over 2 servers in \(elapsed)")
+        for listener in listeners {
+            let received = listener.received
+            #expect(received.count == total, "no message doubled")
+            #expect(Set(received.map(\.id)).count == total, "every message once")
+            var next = [Int](repeating: 0, count: clientCount)
+            var ordered = true
+            for message in received {
+                let parts = message.text.split(separator: ":")
+                guard let sender = Int(parts[0]), let sequence = Int(parts[1]) else { continue }
+                if sequence != next[sender] { ordered = false }
+                next[sender] = sequence + 1
+            }
+            #expect(ordered, "each sender's messages arrive in the order sent")
+        }
+        for listener in listeners { await listener.close() }
+        for server in servers { await server.stop() }
+    }
+
+    @Test func aPostgresRestartInTheMiddleOfAStreamLosesNothingAndDoublesNothing() async throws {
+        guard let postgres = try await PostgresServer.start() else { return }
+        defer { postgres.stop() }
+        let a = try await ChatInstance.start(postgres)
+        let b = try await ChatInstance.start(postgres)
+        let onA = try await Listener.connect(to: a, as: "alice")
+        let onB = try await Listener.connect(to: b, as: "bob")
+
+        // Alice streams; PostgreSQL stops after the 50th message and starts again 0.5 s later.
+        let acknowledged = Mutex<[String]>([])
+        let failures = Mutex(0)
+        let sender = Task {
+            for index in 0..<300 {
+                if let id = try? await onA.send("m\(index)") {
+                    acknowledged.withLock { $0.append(id) }
+                } else {
+                    failures.withLock { $0 += 1 }
+                }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        while acknowledged.withLock({ $0.count }) < 50 { try await Task.sleep(for: .milliseconds(5)) }
+        try postgres.stopServer()
+        try await Task.sleep(for: .milliseconds(500))
+        try postgres.startServer()
+        await sender.value
+
+        let ids = acknowledged.withLock { $0 }
+        print("restart: \(ids.count) acknowledged, \(failures.withLock { $0 }) refused while PostgreSQL was down")
+        #expect(ids.count > 100, "the stream went on once PostgreSQL was back (\(ids.count) acknowledged, \(failures.withLock { $0 }) refused)")
+        for listener in [onA, onB] {
+            try await listener.waitFor(ids: Set(ids), within: .seconds(20))
+            let received = listener.received.map(\.id)
+            #expect(Set(ids).isSubset(of: Set(received)), "every acknowledged message arrived")
+            #expect(Set(received).count == received.count, "no message arrived twice")
+        }
+        await onA.close()
+        await onB.close()
+        await a.stop()
+        await b.stop()
+    }
+
+    @Test func foreignNotificationsAreSkippedAndLargeMessagesTravelThroughTheTable() async throws {
+        guard let postgres = try await PostgresServer.start() else { return }
+        defer { postgres.stop() }
+        // Messages over 1000 bytes of notification travel by seq, and the listener reads the row.
+        let a = try await ChatInstance.start(postgres, inlineLimit: 1_000)
+        let b = try await ChatInstance.start(postgres, inlineLimit: 1_000)
+        let onA = try await Listener.connect(to: a, as: "alice")
+        let onB = try await Listener.connect(to: b, as: "bob")
+
+        // Garbage from a foreign writer on the channel: logged and skipped by both servers.
+        try postgres.psql("NOTIFY grest_broadcast, 'not a broadcast'")
+        try postgres.psql("NOTIFY grest_broadcast, '999999999'")
+        try postgres.psql("NOTIFY grest_broadcast, '7\nid\n\n\n\n'")
+        try postgres.psql("SELECT pg_notify('grest_broadcast', repeat('x', 7000))")
+
+        // Over the inline limit (as a message over NOTIFY's 8000 bytes would be): the notification carries the seq only.
+        let large = String(repeating: "é", count: 2_000)
+        let large_ = try await onA.send(large)
+        let small = try await onA.send("after")
+        try await onB.waitFor(count: 2)
+        #expect(large_ != nil && small != nil)
+        #expect(onB.received.map(\.id) == [large_, small].compactMap { $0 })
+        #expect(onB.received.first?.text == large)
+        try await onA.waitFor(count: 2)
+        #expect(onA.received.map(\.id) == onB.received.map(\.id))
+
+        await onA.close()
+        await onB.close()
+        await a.stop()
+        await b.stop()
+    }
+}
+
+// MARK: - Fixtures
+
+/// One chat server in this process on PostgreSQL: pool, store, broadcast backend and HTTP server.
+final class ChatInstance: Sendable {
+    let server: HTTPServer
+    let service: ChatService
+    let client: PostgresClient
+    let runners: [Task<Void, Never>]
+    var port: Int { server.port ?? 0 }
+
+    static func start(_ postgres: PostgresServer, inlineLimit: Int? = nil) async throws -> ChatInstance {
+        let endpoint = try #require(PostgresEndpoint(url: postgres.url))
+        var logger = Logger(label: "test.chat.postgres")
+        logger.logLevel = .error
+        let client = PostgresClient(configuration: endpoint.clientConfiguration, backgroundLogger: logger)
+        var configuration = PostgresBroadcastBackend.Configuration()
+        if let inlineLimit { configuration.inlineLimit = inlineLimit }
+        let backend = PostgresBroadcastBackend(
+            client: client, listenConfiguration: endpoint.connectionConfiguration, configuration: configuration, logger: logger)
+        let broadcast = SocketBroadcast(contract: ChatApi.contract, backend: backend)
+        // The pool runs first; the delivery starts once the backend is prepared. Both run until `stop()`.
+        let pool = Task { await client.run() }
+        let store = try await PostgresChatStore.open(client: client, logger: logger)
+        try await backend.prepare()
+        let delivery = Task { _ = try? await broadcast.run() }
+        let service = ChatService(store: store, broadcast: broadcast)
+        let server = try makeChatServer(HTTPServerConfiguration(host: "127.0.0.1", port: 0), service: service, publicDirectory: nil)
+        try await server.start()
+        return ChatInstance(server: server, service: service, client: client, runners: [delivery, pool])
+    }
+
+    private init(server: HTTPServer, service: ChatService, client: PostgresClient, runners: [Task<Void, Never>]) {
+        self.server = server
+        self.service = service
+        self.client = client
+        self.runners = runners
+    }
+
+    func stop() async {
+        await server.shutdown()
+        for runner in runners {
+            runner.cancel()
+            await runner.value
+        }
+    }
+}
+
+/// A chat socket client speaking the wire protocol by hand, so `received` is the order of `newMessage` frames on the
+/// wire (a typed client runs push handlers concurrently, unordered, as grest-ts does). Calls `sendMessage` with `r`
+/// frames and matches the `s` replies by id.
+final class Listener: Sendable {
+    struct State {
+        var received: [Message] = []
+        var replies: [UInt64: CheckedContinuation<String?, Never>] = [:]
+        var nextID: UInt64 = 1
+        var isClosed = false
+    }
+
+    let connection: WebSocketConnection
+    private let state = Mutex(State())
+
+    var received: [Message] { state.withLock { $0.received } }
+
+    static func connect(to instance: ChatInstance, as token: String) async throws -> Listener {
+        let connection = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(instance.port)/ws/chat")
+        try await connection.send(text: #"h:::{"authorization":"Bearer \#(token)"}"#)
+        let listener = Listener(connection: connection)
+        let accepted = AsyncStream<Void>.makeStream()
+        // Reads until the socket closes; the test closes it (`close()`), which ends the task.
+        Task { await listener.read(accepted: accepted.continuation) }
+        for await _ in accepted.stream { break }
+        return listener
+    }
+
+    private init(connection: WebSocketConnection) {
+        self.connection = connection
+    }
+
+    private func read(accepted: AsyncStream<Void>.Continuation) async {
+        for await message in connection.inbound {
+            guard case .text(let text) = message else { continue }
+            if text.hasPrefix("k:") {
+                accepted.yield()
+            } else if text.hasPrefix("m:ChatApi.newMessage::"), let message = Self.decode(text.dropFirst("m:ChatApi.newMessage::".count)) {
+                state.withLock { $0.received.append(message) }
+            } else if text.hasPrefix("s:ChatApi.sendMessage:") {
+                let parts = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+                guard parts.count == 4, let id = UInt64(parts[2]) else { continue }
+                let body = String(parts[3])
+                state.withLock { $0.replies.removeValue(forKey: id) }?.resume(returning: body)
+            }
+        }
+        accepted.finish()
+        let waiting = state.withLock { state in
+            state.isClosed = true
+            defer { state.replies = [:] }
+            return Array(state.replies.values)
+        }
+        for continuation in waiting { continuation.resume(returning: nil) }
+    }
+
+    /// Sends a message; its id once the server confirms it, `nil` when the server refused it (or the socket closed).
+    func send(_ text: String, channelId: String = "general") async throws -> String? {
+        let data = try JSONSerialization.data(withJSONObject: ["text": text, "channelId": channelId])
+        let body = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+            let id = state.withLock { state -> UInt64? in
+                guard !state.isClosed else { return nil }
+                let id = state.nextID
+                state.nextID += 1
+                state.replies[id] = continuation
+                return id
+            }
+            guard let id else { return continuation.resume(returning: nil) }
+            let frame = "r:ChatApi.sendMessage:\(id):" + String(decoding: data, as: UTF8.self)
+            Task { try? await connection.send(text: frame) }
+        }
+        guard let body, let reply = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], reply["success"] as? Bool == true,
+            let result = reply["data"] as? [String: Any], let id = result["messageId"] as? String
+        else { return nil }
+        return id
+    }
+
+    static func decode(_ json: Substring) -> Message? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], let id = object["id"] as? String,
+            let text = object["text"] as? String, let sender = object["senderId"] as? String
+        else { return nil }
+        return Message(
+            id: id, text: text, senderId: UserId(rawValue: sender), timestamp: object["timestamp"] as? Int ?? 0,
+            channelId: object["channelId"] as? String ?? "general")
+    }
+
+    /// Waits until `count` messages arrived (failing the test after `within`).
+    func waitFor(count: Int, within limit: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let start = ContinuousClock.now
+        while received.count < count {
+            guard ContinuousClock.now - start < limit else {
+                Issue.record("\(received.count) of \(count) messages arrived", sourceLocation: sourceLocation)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    /// Waits until every message of `ids` arrived.
+    func waitFor(ids: Set<String>, within limit: Duration, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let start = ContinuousClock.now
+        while !ids.isSubset(of: Set(received.map(\.id))) {
+            guard ContinuousClock.now - start < limit else {
+                Issue.record("\(ids.subtracting(received.map(\.id)).count) of \(ids.count) messages missing", sourceLocation: sourceLocation)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func close() async {
+        _ = try? await connection.close()
+    }
+}
