@@ -111,7 +111,7 @@ package struct HTTPConnectionStateMachine<Routed> {
         return false
     }
 
-    /// Whether the reply being computed still has somewhere to go.
+    /// Whether the connection is done: closed, failed, timed out, or taken over by an upgrade.
     package var isClosed: Bool {
         if case .closed = self.state { return true }
         return false
