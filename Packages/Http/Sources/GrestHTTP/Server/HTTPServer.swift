@@ -135,6 +135,12 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// The core ``start()`` would serve, without binding: tests drive one connection's handler on a test channel.
+    func makeCore() throws(HTTPServerStartupError) -> ServerCore {
+        let (registrations, upgrades) = state.withLock { ($0.registrations, $0.upgrades) }
+        return try buildCore(registrations, upgrades)
+    }
+
     private func buildCore(_ registrations: [Registration], _ upgrades: UpgradePathTable<HTTPUpgradeRoute>) throws(HTTPServerStartupError) -> ServerCore {
         var problems: [String] = []
         let router = RouteTrie<RouteEndpoint>()

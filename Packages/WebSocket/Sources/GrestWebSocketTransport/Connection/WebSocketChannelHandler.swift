@@ -5,7 +5,8 @@ import NIOWebSocket
 ///
 /// It feeds frames to ``WebSocketStateMachine`` and performs the actions: inflating through the negotiated codec,
 /// delivering messages to the inbound async sequence (and pausing socket reads while the reader lags), answering
-/// pings, the close handshake with its timeout, automatic pings, and the writability-aware outbound queue.
+/// pings, the close handshake with its timeout, automatic pings, and the writability-aware outbound queue
+/// (``WebSocketOutboundQueue`` decides, this handler writes).
 final class WebSocketChannelHandler: ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
@@ -27,13 +28,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
     private var isInboundDiscarded = false
 
     // Outbound: the queue behind an unwritable socket.
-    private enum Outgoing {
-        case message(WebSocketFrame, EventLoopPromise<Void>)
-        case close(WebSocketFrame)
-    }
-    private var queue = CircularBuffer<Outgoing>()
-    private var queuedBytes = 0
-    private var pendingPong: ByteBuffer?
+    private var queue: WebSocketOutboundQueue
     /// The off-loop fast path of `WebSocketConnection.send`, open while a write would go straight to the socket.
     private let gate: OutboundGate
 
@@ -56,6 +51,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
         self.machine = WebSocketStateMachine(role: role, limits: .init(configuration), isCompressionNegotiated: codec != nil)
         self.codec = codec
         self.configuration = configuration
+        self.queue = WebSocketOutboundQueue(maxQueuedBytes: configuration.outbound.maxQueuedBytes)
         self.closed = closed
         self.gate = gate
     }
@@ -145,11 +141,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
             self.perform(next, context: context)
 
         case .sendPong(let payload):
-            if context.channel.isWritable {
-                context.writeAndFlush(Self.wrapOutboundOut(self.frame(.pong, payload)), promise: nil)
-            } else {
-                // RFC 6455 §5.5.3: answering only the latest ping is allowed; keeps a ping flood bounded.
-                self.pendingPong = payload
+            switch self.queue.pong(payload, isWritable: context.channel.isWritable) {
+            case .write: context.writeAndFlush(Self.wrapOutboundOut(self.frame(.pong, payload)), promise: nil)
+            case .hold: break
             }
 
         case .replyToClose(let code):
@@ -252,11 +246,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
             payload = bytes
             opcode = .binary
         }
-        let isQueueing = !self.queue.isEmpty || !context.channel.isWritable
-        // Checked before compressing: a dropped message must not enter the shared compression context.
-        if isQueueing && !isReserved && self.queuedBytes + payload.readableBytes > self.configuration.outbound.maxQueuedBytes {
-            return .failed(WebSocketError.outboundQueueFull)
-        }
+        // Decided before compressing: a dropped message must not enter the shared compression context.
+        let action = self.queue.send(bytes: payload.readableBytes, isWritable: context.channel.isWritable, isReserved: isReserved)
+        if action == .refuse { return .failed(WebSocketError.outboundQueueFull) }
         var isCompressed = false
         if let codec = self.codec {
             do {
@@ -272,10 +264,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
         // RFC 7692 §6: RSV1 on the first (here: only) frame of a compressed message.
         var frame = self.frame(opcode, payload)
         frame.rsv1 = isCompressed
-        if isQueueing {
+        if action == .enqueue {
             let promise = context.eventLoop.makePromise(of: Void.self)
-            self.queue.append(.message(frame, promise))
-            self.queuedBytes += payload.readableBytes
+            self.queue.enqueue(frame, promise: promise)
             self.updateGate()
             return .queued(promise.futureResult)
         }
@@ -298,10 +289,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
             break
         case .sendClose(let code, let reason):
             let frame = self.closeFrame(code, reason: reason)
-            if self.queue.isEmpty && context.channel.isWritable {
-                context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
-            } else {
-                self.queue.append(.close(frame))
+            switch self.queue.close(frame, isWritable: context.channel.isWritable) {
+            case .write: context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
+            case .hold: break
             }
             self.updateGate()
             // RFC 6455 §7.1.1: do not wait forever for the peer's close frame.
@@ -311,18 +301,17 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
 
     private func drain(context: ChannelHandlerContext) {
         var written: [EventLoopPromise<Void>] = []
-        while context.channel.isWritable, let next = self.queue.popFirst() {
+        // Writability is checked before every write: each one can push the channel past its high watermark.
+        while let next = self.queue.next(isWritable: context.channel.isWritable) {
             switch next {
             case .message(let frame, let promise):
-                self.queuedBytes -= frame.length
                 context.write(Self.wrapOutboundOut(frame), promise: nil)
                 written.append(promise)
             case .close(let frame):
                 context.write(Self.wrapOutboundOut(frame), promise: nil)
             }
         }
-        if let pong = self.pendingPong, context.channel.isWritable, !self.machine.isClosed {
-            self.pendingPong = nil
+        if let pong = self.queue.takePong(isWritable: context.channel.isWritable, isClosed: self.machine.isClosed) {
             context.write(Self.wrapOutboundOut(self.frame(.pong, pong)), promise: nil)
         }
         context.flush()
@@ -331,16 +320,12 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
     }
 
     private func failQueue() {
-        while let next = self.queue.popFirst() {
-            if case .message(_, let promise) = next { promise.fail(WebSocketError.connectionClosed) }
-        }
-        self.queuedBytes = 0
-        self.pendingPong = nil
+        while let promise = self.queue.dropNext() { promise.fail(WebSocketError.connectionClosed) }
     }
 
     /// Opens the off-loop send fast path only while a write would go straight to the socket.
     private func updateGate() {
-        let isOpen = (self.context?.channel.isWritable ?? false) && self.queue.isEmpty && self.machine.canSend
+        let isOpen = self.queue.isDirectWriteOpen(isWritable: self.context?.channel.isWritable ?? false, canSend: self.machine.canSend)
         if isOpen != self.gate.isOpenNow { self.gate.setOpen(isOpen) }
     }
 
