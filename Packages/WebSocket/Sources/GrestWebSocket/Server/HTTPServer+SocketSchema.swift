@@ -108,13 +108,24 @@ struct SocketEndpoint<Query: Sendable>: Sendable {
         let handshake = LockedState(ServerHandshake(timeout: configuration.handshakeTimeout, connectPermission: schema.connectPermission))
         _ = handshake.withLock { $0.queryChecked(isValid: true, now: .now) }
         let metrics = self.metrics
-        let deadline = transport.channel.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
-            // NIO's timer and ContinuousClock may disagree by a hair: the timer for the deadline is what counts.
-            let action = handshake.withLock { $0.deadlinePassed(now: $0.deadline ?? .now) }
-            Task { await Self.perform(action, on: transport, metrics: metrics) }
+        let deadline = handshake.withLock { $0.deadline } ?? .now
+        await withTaskGroup(of: Void.self) { timer in
+            // The handshake deadline, a child of this connection: cancelled once `k` goes out or the socket closes.
+            timer.addTask {
+                guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }
+                // The timer for the deadline is what counts, even if the clock read a hair earlier.
+                let action = handshake.withLock { $0.deadlinePassed(now: $0.deadline ?? .now) }
+                await Self.perform(action, on: transport, metrics: metrics)
+            }
+            defer { timer.cancelAll() }
+            await handshakeThenServe(transport, context, handshake: handshake, query: query, info: info, metrics: metrics) { timer.cancelAll() }
         }
-        defer { deadline.cancel() }
+    }
 
+    private func handshakeThenServe(
+        _ transport: WebSocketConnection, _ context: Context, handshake: LockedState<ServerHandshake>, query: Query, info: WebSocketConnectionInfo,
+        metrics: SocketMetrics, accepted cancelDeadline: () -> Void
+    ) async {
         var iterator = transport.inbound.makeAsyncIterator()
         let codec = SocketFrameCodec(limits: configuration.peer.frameLimits)
         while let message = await iterator.next() {
@@ -146,7 +157,7 @@ struct SocketEndpoint<Query: Sendable>: Sendable {
                 await Self.perform(next, on: transport, metrics: metrics)
                 continue
             }
-            deadline.cancel()
+            cancelDeadline()
             await peer.accept(accepted)
             metrics.connection("OK")
             metrics.active.increment()
