@@ -125,7 +125,7 @@ struct SocketClientLifecycleTests {
         await server.shutdown()
     }
 
-    @Test func aPooledSocketThatStopsForGoodHasLeftThePoolWhenItsClientsHear() async throws {
+    @Test func aPooledSocketThatStopsForGoodLeavesThePool() async throws {
         let first = try await Self.chatServer()
         let port = try #require(first.port)
         let pool = SocketClientPool()
@@ -141,7 +141,7 @@ struct SocketClientLifecycleTests {
 
         await first.shutdown()
         #expect(await closed.next() == .drop)
-        #expect(await pool.size == 0, "the dead socket was still pooled when onClose ran")
+        #expect(await pool.size == 0, "the dead socket is still pooled")
 
         let second = try await Self.chatServer(port: port)
         let b = PublicChat.createClient(url: "ws://127.0.0.1:\(port)", configuration: configuration)

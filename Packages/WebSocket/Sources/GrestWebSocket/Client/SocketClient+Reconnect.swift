@@ -9,7 +9,7 @@ enum SocketClientLoop {
 extension SocketClient {
     typealias Machine = ReconnectMachine<SystemRandomNumberGenerator>
 
-    /// The reconnect loop: serves `socket`, then performs ``ReconnectMachine``'s actions (wait, dial again, stop)
+    /// The reconnect loop: serves `first`, then performs ``ReconnectMachine``'s actions (wait, dial again, stop)
     /// until a new socket is established, and so on until the client stops. One per client, in its loop task.
     func run(_ first: consuming HandshakenSocket, _ firstPeer: SocketPeer) async {
         var socket = first
@@ -24,7 +24,7 @@ extension SocketClient {
             }
             switch action {
             case .scheduleRetry: await finish(disconnect: .drop, close: nil)
-            case .stop(let reason): await finish(disconnect: .drop, close: Self.reason(reason))
+            case .stop(let reason): return await finish(disconnect: .drop, close: Self.reason(reason))
             default: return
             }
             reconnecting: while true {
@@ -40,8 +40,9 @@ extension SocketClient {
                         notifyConnected()
                         break reconnecting
                     case .failure(let error):
-                        notifyError(error.serviceError)
                         action = state.withLock { $0.machine.connectFailed(error) }
+                        // `.none`: the client was stopped during the attempt; its failure is no error to report.
+                        if action != .none { notifyError(error.serviceError) }
                     }
                 case .stop(let reason):
                     return await finish(disconnect: nil, close: Self.reason(reason))

@@ -78,9 +78,9 @@ extension WebSocketSchema where Query == Void {
 /// Handlers and lifecycle callbacks may be registered before ``connect()``; handlers stay registered across
 /// reconnects. `outgoing` calls before `connect()` or after the final close fail with SERVER_ERROR.
 ///
-/// A dedicated client is three pieces: ``SocketConnectionDriver`` dials, handshakes and serves one socket; one
-/// reconnect loop (`SocketClient+Reconnect.swift`) runs ``ReconnectMachine`` between sockets; this class owns the
-/// state both share, under one lock. A pooled client instead holds a ``PooledSocketHandle`` on a shared dedicated one.
+/// A dedicated client is three pieces: `SocketConnectionDriver` dials, handshakes and serves one socket; one
+/// reconnect loop (`SocketClient+Reconnect.swift`) runs `ReconnectMachine` between sockets; this class owns the
+/// state both share, under one lock. A pooled client instead holds a `PooledSocketHandle` on a shared dedicated one.
 public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
     public let schema: WebSocketSchema<Query>
     public let configuration: SocketClientConfiguration
@@ -229,7 +229,15 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
             // `connect()` returns while the socket lives on, and the public API has no `run()` a caller's task
             // group could own: this task is the client's one unstructured task; `disconnect()`/`close()` end and await it.
             let loop = Task { await SocketClientLoop.$owner.withValue(ObjectIdentifier(self)) { await self.run(socket, peer) } }
-            state.withLock { $0.loop = loop }
+            let stoppedMeanwhile = state.withLock { state in
+                state.loop = loop
+                return state.isStopped
+            }
+            // `disconnect()` raced this `connect()` and found no loop to end: it ends here (its socket is closing).
+            if stoppedMeanwhile {
+                loop.cancel()
+                await loop.value
+            }
         case .failure(let error):
             state.withLock { state in
                 _ = state.machine.connectFailed(error)

@@ -96,6 +96,8 @@ struct SocketConnectionDriver<Query: Sendable>: Sendable {
         deadline.cancel()
         switch outcome {
         case .established:
+            // The deadline can fire just as `k` arrives; it aborted the socket, so this attempt timed out after all.
+            if timedOut.load(ordering: .relaxed) { return .failure(.handshakeTimeout) }
             return .success(HandshakenSocket(transport: transport, inbound: inbound, context: context))
         case .failed(let error):
             transport.abort()
