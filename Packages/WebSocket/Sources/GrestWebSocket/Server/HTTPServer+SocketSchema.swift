@@ -108,17 +108,21 @@ struct SocketEndpoint<Query: Sendable>: Sendable {
         let handshake = LockedState(ServerHandshake(timeout: configuration.handshakeTimeout, connectPermission: schema.connectPermission))
         _ = handshake.withLock { $0.queryChecked(isValid: true, now: .now) }
         let metrics = self.metrics
-        let deadline = handshake.withLock { $0.deadline } ?? .now
-        await withTaskGroup(of: Void.self) { timer in
-            // The handshake deadline, a child of this connection: cancelled once `k` goes out or the socket closes.
-            timer.addTask {
-                guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }
-                // The timer for the deadline is what counts, even if the clock read a hair earlier.
-                let action = handshake.withLock { $0.deadlinePassed(now: $0.deadline ?? .now) }
-                await Self.perform(action, on: transport, metrics: metrics)
-            }
-            defer { timer.cancelAll() }
-            await handshakeThenServe(transport, context, handshake: handshake, query: query, info: info, metrics: metrics) { timer.cancelAll() }
+        let (expiries, expiry) = AsyncStream.makeStream(of: ServerHandshake.Action.self)
+        let deadline = transport.channel.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
+            // NIO's timer and ContinuousClock may disagree by a hair: the timer for the deadline is what counts.
+            expiry.yield(handshake.withLock { $0.deadlinePassed(now: $0.deadline ?? .now) })
+            expiry.finish()
+        }
+        let endDeadline = {
+            deadline.cancel()
+            expiry.finish()
+        }
+        await withDiscardingTaskGroup { group in
+            // What the deadline asks for (the rejection) is sent by a child of this connection, not by the timer.
+            group.addTask { for await action in expiries { await Self.perform(action, on: transport, metrics: metrics) } }
+            defer { endDeadline() }
+            await handshakeThenServe(transport, context, handshake: handshake, query: query, info: info, metrics: metrics, accepted: endDeadline)
         }
     }
 
