@@ -91,6 +91,32 @@ struct SocketClientLifecycleTests {
         }
     }
 
+    @Test func aHandlerThatClosesItsOwnClientDoesNotWaitForItself() async throws {
+        let server = HTTPServer()
+        try server.register(PublicChat) { socket in
+            try socket.incoming.on(ChatApi.sendMessage) { request in
+                _ = await socket.outgoing.result(ChatApi.areYouThere)
+                return SendMessageResponse(success: true, messageId: request.text)
+            }
+        }
+        try await server.start()
+        let client = PublicChat.createClient(url: "ws://127.0.0.1:\(try #require(server.port))")
+        let closes = Events<SocketDisconnectReason>()
+        client.onClose { closes.add($0) }
+        var closed = closes.stream.makeAsyncIterator()
+        // The handler runs inside the client's reconnect loop, which close() ends and would otherwise wait for.
+        try client.incoming.on(ChatApi.areYouThere) {
+            await client.close()
+            return true
+        }
+        try await client.connect()
+        let reply = await client.outgoing.result(ChatApi.sendMessage, SendMessageRequest(text: "bye", channelId: "c"))
+        #expect(reply.error != nil, "the socket closed before the reply")
+        #expect(await closed.next() == .manual)
+        #expect(!client.isConnected)
+        await server.shutdown()
+    }
+
     @Test func releasingAPooledHandleTakesItsHandlersAndTheLastReleaseClosesTheSocket() async throws {
         let connections = Events<Int>()
         let serverCloses = Events<Int>()

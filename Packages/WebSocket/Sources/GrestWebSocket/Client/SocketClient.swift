@@ -2,9 +2,6 @@ import GrestContext
 public import GrestHTTP
 public import GrestSchema
 public import GrestWebSocketTransport
-import NIOCore
-import NIOHTTP1
-import Synchronization
 import WebSocketCompression
 
 /// How a typed client connects.
