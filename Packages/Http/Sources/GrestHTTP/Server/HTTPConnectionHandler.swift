@@ -244,6 +244,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             let eventLoop = context.eventLoop
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
             core.requestStarted()
+            // Requests start in a channel handler on the event loop, where no task group exists: the core counts this
+            // task (requestStarted / requestFinished) and shutdown waits for it (waitUntilIdle).
             Task(executorPreference: executor) {
                 let (reply, extraHeaders) = await RequestPipeline.respond(to: request, endpoint: endpoint)
                 endpoint.metrics.record(result: reply.error?.type ?? "OK", nanoseconds: (eventLoop.now - started).nanoseconds)

@@ -2,9 +2,6 @@ import GrestContext
 public import GrestHTTP
 public import GrestSchema
 public import GrestWebSocketTransport
-import NIOCore
-import NIOHTTP1
-import Synchronization
 import WebSocketCompression
 
 /// How a typed client connects.
@@ -77,6 +74,10 @@ extension WebSocketSchema where Query == Void {
 ///
 /// Handlers and lifecycle callbacks may be registered before ``connect()``; handlers stay registered across
 /// reconnects. `outgoing` calls before `connect()` or after the final close fail with SERVER_ERROR.
+///
+/// A dedicated client is three pieces: `SocketConnectionDriver` dials, handshakes and serves one socket; one
+/// reconnect loop (`SocketClient+Reconnect.swift`) runs `ReconnectMachine` between sockets; this class owns the
+/// state both share, under one lock. A pooled client instead holds a `PooledSocketHandle` on a shared dedicated one.
 public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
     public let schema: WebSocketSchema<Query>
     public let configuration: SocketClientConfiguration
@@ -89,27 +90,39 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
     /// Call `clientToServer` methods.
     public let outgoing: SocketOutgoing
     private let query: Query
-    private let state: LockedState<State>
+    let driver: SocketConnectionDriver<Query>
+    let state: LockedState<State>
 
-    private struct State: Sendable {
+    struct State: Sendable {
         var machine: ReconnectMachine<SystemRandomNumberGenerator>
         /// This client's handlers, applied to every socket it opens (and to the shared one when pooled).
         var handlers: SocketHandlerTable
+        /// The socket being served; `nil` between sockets and once stopped.
         var peer: SocketPeer?
-        var onClose: [@Sendable (SocketDisconnectReason) -> Void] = []
-        var onDisconnect: [@Sendable (SocketDisconnectReason) -> Void] = []
-        var onError: [@Sendable (ServiceError) -> Void] = []
-        var onConnect: [@Sendable () -> Void] = []
+        var callbacks = LifecycleCallbacks()
+        /// The context `connect()` ran in: every connection's context is a child of it.
         var context: Context?
-        var retry: Task<Void, Never>?
-        var stopReported = false
-        /// Pooled clients: the shared client and this client's handle on it.
-        var shared: (core: SocketClient<Query>, handle: SocketPoolHandle<PooledSocket>)?
+        /// The reconnect loop, from the first successful connect until it ends.
+        var loop: Task<Void, Never>?
+        /// Pooled clients: the handle on the shared socket, while attached.
+        var pooled: PooledSocketHandle<Query>?
 
         var isStopped: Bool {
             if case .stopped = machine.state { return true }
             return false
         }
+    }
+
+    /// The four grest-ts callback lists, plus internal hooks run (awaited) when the client stops for good.
+    struct LifecycleCallbacks: Sendable {
+        var onClose: [@Sendable (SocketDisconnectReason) -> Void] = []
+        var onDisconnect: [@Sendable (SocketDisconnectReason) -> Void] = []
+        var onError: [@Sendable (ServiceError) -> Void] = []
+        var onConnect: [@Sendable () -> Void] = []
+        var whenStopped: [@Sendable () async -> Void] = []
+        /// The stop hooks have been taken to run; later ones run at once.
+        var hasStopped = false
+        var isStopReported = false
     }
 
     init(schema: WebSocketSchema<Query>, url: String, query: Query, configuration: SocketClientConfiguration) {
@@ -118,6 +131,7 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
         self.query = query
         self.baseURL = url
         self.url = Self.buildURL(url, path: schema.path, query: schema.encodeQuery(query))
+        self.driver = SocketConnectionDriver(schema: schema, query: query, url: self.url, configuration: configuration)
         let contract = schema.contract
         let state = LockedState(
             State(
@@ -129,14 +143,14 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
                 // Own table first (it holds what every socket gets), then the shared and the live socket, which mirror it.
                 var handlers = state.handlers
                 try registration(&handlers)
-                try state.shared?.core.incoming.update(registration)
+                try state.pooled?.core.incoming.update(registration)
                 try state.peer?.register(registration)
                 state.handlers = handlers
             }
         })
         self.outgoing = SocketOutgoing(
             peer: { () throws(ServiceError) in
-                guard let peer = state.withLock({ $0.shared?.core.currentPeer ?? $0.peer }), !peer.isClosed else {
+                guard let peer = state.withLock({ $0.pooled?.core.currentPeer ?? $0.peer }), !peer.isClosed else {
                     throw SERVER_ERROR(displayMessage: "Socket is not connected")
                 }
                 return peer
@@ -147,22 +161,31 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
 
     /// Called once when the client stops for good: `manual`, `drop` (reconnect off), `retries-exhausted`, `unrecoverable`.
     public func onClose(_ callback: @escaping @Sendable (SocketDisconnectReason) -> Void) {
-        state.withLock { $0.onClose.append(callback) }
+        state.withLock { $0.callbacks.onClose.append(callback) }
     }
 
     /// Called on every drop (`drop`) and on the manual close (`manual`), before any retry.
     public func onDisconnect(_ callback: @escaping @Sendable (SocketDisconnectReason) -> Void) {
-        state.withLock { $0.onDisconnect.append(callback) }
+        state.withLock { $0.callbacks.onDisconnect.append(callback) }
     }
 
     /// Transport errors and failed reconnect attempts.
     public func onError(_ callback: @escaping @Sendable (ServiceError) -> Void) {
-        state.withLock { $0.onError.append(callback) }
+        state.withLock { $0.callbacks.onError.append(callback) }
     }
 
     /// Called after every successful connect and reconnect.
     public func onConnect(_ callback: @escaping @Sendable () -> Void) {
-        state.withLock { $0.onConnect.append(callback) }
+        state.withLock { $0.callbacks.onConnect.append(callback) }
+    }
+
+    /// Runs `hook` once the client has stopped for good, before `onClose` is reported; at once if it already has.
+    func whenStopped(_ hook: @escaping @Sendable () async -> Void) async {
+        let runNow = state.withLock { state in
+            if !state.callbacks.hasStopped { state.callbacks.whenStopped.append(hook) }
+            return state.callbacks.hasStopped
+        }
+        if runNow { await hook() }
     }
 
     /// Whether a socket is established now.
@@ -171,7 +194,7 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
     }
 
     var currentPeer: SocketPeer? {
-        state.withLock { $0.shared?.core.currentPeer ?? $0.peer }
+        state.withLock { $0.pooled?.core.currentPeer ?? $0.peer }
     }
 
     /// A pooled client detaching takes its handlers away.
@@ -196,13 +219,29 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
             throw SERVER_ERROR(displayMessage: "Socket client cannot connect again", debugMessage: "state \(state.withLock { $0.machine.state })")
         }
         if let pool = configuration.pool { return try await attach(to: pool) }
+        // The first dial runs in the caller's task: cancelling `connect()` cancels it.
         switch await open() {
-        case .success:
-            state.withLock { _ = $0.machine.connectSucceeded() }
+        case .success(let (socket, peer)):
             notifyConnected()
+            // `connect()` returns while the socket lives on, and the public API has no `run()` a caller's task
+            // group could own: this task is the client's one unstructured task; `disconnect()`/`close()` end and await it.
+            let loop = Task { await SocketClientLoop.$owner.withValue(ObjectIdentifier(self)) { await self.run(socket, peer) } }
+            let stoppedMeanwhile = state.withLock { state in
+                state.loop = loop
+                return state.isStopped
+            }
+            // `disconnect()` raced this `connect()` and found no loop to end: it ends here (its socket is closing).
+            if stoppedMeanwhile {
+                loop.cancel()
+                await loop.value
+            }
         case .failure(let error):
-            let stop = state.withLock { $0.machine.connectFailed(error) }
-            if case .stop = stop { state.withLock { $0.stopReported = true } }
+            state.withLock { state in
+                _ = state.machine.connectFailed(error)
+                // The caller gets the error; `onClose` is not called for a client that never connected.
+                state.callbacks.hasStopped = true
+                state.callbacks.isStopReported = true
+            }
             throw error.serviceError
         }
     }
@@ -221,80 +260,60 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
     /// Closes the socket as if it had dropped, so the reconnect loop opens a new one (re-running the handshake).
     /// Does nothing when reconnect is off or the client is not connected.
     public func forceReconnect() {
-        if let core = state.withLock({ $0.shared?.core }) { return core.forceReconnect() }
+        if let core = state.withLock({ $0.pooled?.core }) { return core.forceReconnect() }
         guard configuration.reconnect != nil, let peer = state.withLock({ $0.peer }) else { return }
         peer.transport.abort()
     }
 
     private func stop(graceful: Bool) async {
         if configuration.pool != nil { return await detach() }
-        let (action, peer, retry) = state.withLock { state in
+        let (action, peer, loop) = state.withLock { state in
             let action = state.machine.closeRequested()
-            let retry = state.retry
-            state.retry = nil
             let peer = state.peer
             // Disconnected from the caller's point of view at once; the socket finishes closing below.
             state.peer = nil
-            return (action, peer, retry)
+            return (action, peer, state.loop)
         }
-        retry?.cancel()
         guard case .stop(let reason) = action else { return }
         if let peer {
             if graceful { await peer.drain(timeout: configuration.drainTimeout) }
             if graceful { await peer.close() } else { peer.transport.abort() }
         }
-        report(disconnect: peer != nil ? .manual : nil, close: Self.reason(reason))
+        // Wakes a backoff or aborts a dial at once; handlers still running for the closed socket are cancelled.
+        loop?.cancel()
+        // A handler of this client calling `disconnect()` runs inside the loop: waiting for the loop would wait for itself.
+        if SocketClientLoop.owner != ObjectIdentifier(self) { await loop?.value }
+        await finish(disconnect: peer != nil ? .manual : nil, close: Self.reason(reason))
     }
 
     // MARK: Pooling
 
     /// Joins (or opens) the shared socket for this URL and these handshake headers.
     private func attach(to pool: SocketClientPool) async throws(ServiceError) {
-        let headers: [String: String]
+        let pooled: PooledSocketHandle<Query>
         do {
-            headers = try await handshakeHeaders()
-        } catch {
-            throw ServiceError.fromUnknown(error)
-        }
-        var dedicated = configuration
-        dedicated.pool = nil
-        let (schema, url, baseURL, query, coreConfiguration) = (self.schema, self.url, self.baseURL, self.query, dedicated)
-        let handle: SocketPoolHandle<PooledSocket>
-        do {
-            handle = try await pool.pool.getOrCreate(key: SocketPoolKey(url: url, headers: headers, group: schema.contract.name)) {
+            let key = SocketPoolKey(url: url, headers: try await driver.handshakeHeaders(), group: schema.contract.name)
+            var dedicated = configuration
+            dedicated.pool = nil
+            let (schema, baseURL, query, coreConfiguration) = (self.schema, self.baseURL, self.query, dedicated)
+            pooled = try await PooledSocketHandle.attach(to: pool, key: key, handlers: state.withLock { $0.handlers }) {
                 let core = SocketClient(schema: schema, url: baseURL, query: query, configuration: coreConfiguration)
                 try await core.connect()
-                return PooledSocket(client: core)
+                return core
             }
         } catch {
             _ = state.withLock { $0.machine.connectFailed(error) }
             throw ServiceError.fromUnknown(error)
         }
-        guard let core = handle.connection.client as? SocketClient<Query> else {
-            await pool.pool.detach(handle)
-            throw SERVER_ERROR(debugMessage: "Pooled socket for \(url) serves another query type")
-        }
-        let handlers = state.withLock { $0.handlers }
-        do {
-            // All or nothing: a clash with another pooled client's handler adds none of ours.
-            try core.incoming.update { table throws(SocketRegistrationError) in try table.add(handlers) }
-        } catch {
-            await pool.pool.detach(handle)
-            _ = state.withLock { $0.machine.connectFailed(error) }
-            throw SERVER_ERROR(displayMessage: error.description)
-        }
         state.withLock { state in
-            state.shared = (core, handle)
+            state.pooled = pooled
             _ = state.machine.connectSucceeded()
         }
         // Lifecycle of the shared socket, reported to this client while it is attached.
+        let core = pooled.core
         core.onConnect { [weak self] in self?.forwardIfAttached { self?.notifyConnected() } }
-        core.onDisconnect { [weak self] reason in self?.forwardIfAttached { self?.report(disconnect: reason, close: nil) } }
-        core.onClose { [weak self] reason in
-            guard let self else { return }
-            Task { await pool.pool.connectionEnded(handle) }
-            self.forwardIfAttached { self.report(disconnect: nil, close: reason) }
-        }
+        core.onDisconnect { [weak self] reason in self?.forwardIfAttached { self?.emit(disconnect: reason, close: nil) } }
+        core.onClose { [weak self] reason in self?.forwardIfAttached { self?.emit(disconnect: nil, close: reason) } }
         notifyConnected()
     }
 
@@ -303,188 +322,58 @@ public final class SocketClient<Query: Sendable>: Sendable, PooledSocketClient {
     }
 
     private func detach() async {
-        let (action, shared) = state.withLock { state in
+        let (action, pooled, routes) = state.withLock { state in
             let action = state.machine.closeRequested()
-            let shared = state.shared
-            state.shared = nil
-            return (action, shared)
+            let pooled = state.pooled
+            state.pooled = nil
+            return (action, pooled, state.handlers.registeredRoutes)
         }
         guard case .stop(let reason) = action else { return }
-        if let (core, handle) = shared {
-            core.removeHandlers(routes: state.withLock { $0.handlers.registeredRoutes })
-            await configuration.pool?.pool.detach(handle)
-        }
-        report(disconnect: shared != nil ? .manual : nil, close: Self.reason(reason))
+        await pooled?.release(routes: routes)
+        await finish(disconnect: pooled != nil ? .manual : nil, close: Self.reason(reason))
     }
 
-    // MARK: Opening a socket
+    // MARK: Reporting
 
-    /// Every middleware's `updateRequest` on a fresh handshake request; the headers travel in `h`.
-    private func handshakeHeaders() async throws -> [String: String] {
-        var request = OutboundRequest(transport: .webSocket, method: "GET", target: url)
-        try await TransportMiddlewareChain.runClientSide(configuration.middleware + schema.middlewares, &request)
-        var headers: [String: String] = [:]
-        for header in request.headers { headers[header.name.lowercased()] = header.value }
-        return headers
+    func notifyConnected() {
+        for callback in state.withLock({ $0.callbacks.onConnect }) { callback() }
     }
 
-    /// Dials, handshakes, and on success keeps serving the socket in a task of its own.
-    private func open() async -> Result<Void, SocketConnectError> {
-        let context = state.withLock { $0.context }
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, SocketConnectError>, Never>) in
-            Task {
-                let connectionContext = Context(name: "ws-client", parent: context)
-                await connectionContext.run {
-                    try? SocketConnectionInfo.key.set(SocketConnectionInfo(port: nil, path: self.url))
-                    await self.dialAndServe(connectionContext) { continuation.resume(returning: $0) }
-                }
+    func notifyError(_ error: ServiceError) {
+        for callback in state.withLock({ $0.callbacks.onError }) { callback(error) }
+    }
+
+    /// Reports a disconnect and/or the final close (`onClose` at most once), after running the stop hooks.
+    func finish(disconnect: SocketDisconnectReason?, close: SocketDisconnectReason?) async {
+        if close != nil {
+            let hooks = state.withLock { state -> [@Sendable () async -> Void] in
+                if state.callbacks.hasStopped { return [] }
+                state.callbacks.hasStopped = true
+                defer { state.callbacks.whenStopped = [] }
+                return state.callbacks.whenStopped
             }
+            for hook in hooks { await hook() }
         }
+        emit(disconnect: disconnect, close: close)
     }
 
-    private func dialAndServe(_ context: Context, ready: (Result<Void, SocketConnectError>) -> Void) async {
-        let headers: [String: String]
-        do {
-            headers = try await handshakeHeaders()
-        } catch {
-            return ready(.failure(.handshakeRejected(ServiceError.fromUnknown(error))))
-        }
-
-        var dialURL = url
-        if let lookup = configuration.originLookup {
-            do {
-                dialURL = Self.buildURL(try await lookup(), path: schema.path, query: schema.encodeQuery(query))
-            } catch {
-                return ready(.failure(.transport("Service discovery failed for WebSocket API \(schema.name): \(error)")))
-            }
-        }
-        let transportConfiguration = configuration.peer.transportConfiguration(configuration.transport)
-        let transport: WebSocketConnection
-        do {
-            transport = try await WebSocketClient.connect(to: dialURL, configuration: transportConfiguration)
-        } catch {
-            return ready(.failure(.transport(String(describing: error))))
-        }
-
-        var handshake = ClientHandshake(timeout: configuration.handshakeTimeout)
-        guard case .send(let hello) = handshake.start(headers: headers, now: .now) else { return ready(.failure(.transport("handshake"))) }
-        let timedOut = Atomic<Bool>(false)
-        let deadline = transport.channel.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
-            timedOut.store(true, ordering: .relaxed)
-            transport.abort()
-        }
-        try? await transport.send(text: String(decoding: hello, as: UTF8.self))
-
-        var iterator = transport.inbound.makeAsyncIterator()
-        let codec = SocketFrameCodec(limits: configuration.peer.frameLimits)
-        var outcome: ClientHandshake.Action = .none
-        while let message = await iterator.next() {
-            guard case .text(let text) = message, case .frame(let frame) = codec.decode(text) else { continue }
-            outcome = handshake.frameReceived(frame)
-            if case .established = outcome { break }
-            if case .failed = outcome { break }
-        }
-        deadline.cancel()
-        switch outcome {
-        case .established:
-            break
-        case .failed(let error):
-            transport.abort()
-            return ready(.failure(error))
-        default:
-            let info = await transport.closeInfo
-            if timedOut.load(ordering: .relaxed) { return ready(.failure(.handshakeTimeout)) }
-            if case .failed(let error) = handshake.connectionClosed(code: info.code.rawValue, reason: info.reason) {
-                return ready(.failure(error))
-            }
-            return ready(.failure(.transport("socket closed during handshake")))
-        }
-
-        // Established: the setup handlers go in before the first frame after `k` is read.
-        let table = state.withLock { $0.handlers }
-        let peer = SocketPeer(
-            transport: transport, contract: schema.contract, receiving: .serverToClient, table: table, gate: ConnectionScopes(scopes: nil),
-            context: context, metrics: nil, configuration: configuration.peer)
-        let stillWanted = state.withLock { state -> Bool in
-            if state.isStopped { return false }
-            state.peer = peer
-            return true
-        }
-        guard stillWanted else {
-            // `disconnect()` raced the handshake: close the new socket on arrival.
-            _ = try? await transport.close()
-            return ready(.failure(.closedDuringHandshake(code: 1000, reason: "Client closed")))
-        }
-        ready(.success(()))
-        await peer.run(&iterator)
-        await peerEnded(peer)
-    }
-
-    // MARK: Drops and reconnects
-
-    private func peerEnded(_ peer: SocketPeer) async {
-        let action = state.withLock { state -> ReconnectMachine<SystemRandomNumberGenerator>.Action in
-            guard state.peer === peer else { return .none }
-            state.peer = nil
-            return state.machine.connectionDropped()
-        }
-        switch action {
-        case .scheduleRetry(let delay, _):
-            report(disconnect: .drop, close: nil)
-            scheduleRetry(after: delay)
-        case .stop(let reason):
-            report(disconnect: .drop, close: Self.reason(reason))
-        default:
-            break
-        }
-    }
-
-    private func scheduleRetry(after delay: Duration) {
-        let task = Task {
-            try? await Task.sleep(for: delay)
-            guard !Task.isCancelled else { return }
-            await self.retryNow()
-        }
-        state.withLock { $0.retry = task }
-    }
-
-    private func retryNow() async {
-        guard case .reconnect = state.withLock({ $0.machine.retryTimerFired() }) else { return }
-        switch await open() {
-        case .success:
-            state.withLock { _ = $0.machine.connectSucceeded() }
-            notifyConnected()
-        case .failure(let error):
-            for callback in state.withLock({ $0.onError }) { callback(error.serviceError) }
-            let action = state.withLock { $0.machine.connectFailed(error) }
-            switch action {
-            case .scheduleRetry(let delay, _): scheduleRetry(after: delay)
-            case .stop(let reason): report(disconnect: nil, close: Self.reason(reason))
-            default: break
-            }
-        }
-    }
-
-    private func notifyConnected() {
-        for callback in state.withLock({ $0.onConnect }) { callback() }
-    }
-
-    private func report(disconnect: SocketDisconnectReason?, close: SocketDisconnectReason?) {
+    /// Calls the `onDisconnect` and (at most once) the `onClose` callbacks.
+    private func emit(disconnect: SocketDisconnectReason?, close: SocketDisconnectReason?) {
         let (disconnects, closes) = state.withLock { state in
             let closes: [@Sendable (SocketDisconnectReason) -> Void]
-            if close != nil, !state.stopReported {
-                state.stopReported = true
-                closes = state.onClose
+            if close != nil, !state.callbacks.isStopReported {
+                state.callbacks.isStopReported = true
+                closes = state.callbacks.onClose
             } else {
                 closes = []
             }
-            return (disconnect != nil ? state.onDisconnect : [], closes)
+            return (disconnect != nil ? state.callbacks.onDisconnect : [], closes)
         }
         if let disconnect { for callback in disconnects { callback(disconnect) } }
         if let close { for callback in closes { callback(close) } }
     }
 
-    private static func reason(_ reason: ReconnectMachine<SystemRandomNumberGenerator>.StopReason) -> SocketDisconnectReason {
+    static func reason(_ reason: ReconnectMachine<SystemRandomNumberGenerator>.StopReason) -> SocketDisconnectReason {
         switch reason {
         case .manual: .manual
         case .drop, .firstConnectFailed: .drop

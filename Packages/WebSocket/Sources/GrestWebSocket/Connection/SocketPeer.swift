@@ -66,6 +66,8 @@ final class SocketPeer: Sendable {
         var isClosed = false
         var requestTimer: (deadline: ContinuousClock.Instant, task: Scheduled<Void>)?
         var heartbeatTask: RepeatedTask?
+        /// The heartbeat timer's sends, performed by a child of ``run(_:)``; finished when the read loop ends.
+        var heartbeatSends: AsyncStream<Heartbeat.Action>.Continuation?
         /// Server side, until `k` has gone out: frames sent meanwhile (a push from the connection handler, or from a
         /// task it started), in order. The client drops every frame before `k` (PROTOCOL-NOTES, handshake rule 1).
         var heldUntilAccept: [[UInt8]]?
@@ -138,6 +140,7 @@ final class SocketPeer: Sendable {
             state.closeCallbacks.append(callback)
             return false
         }
+        // `onClose` is synchronous (grest-ts API) and the socket already ended: no task of this peer is left to own it.
         if runNow { Task { await self.context.run { await callback() } } }
     }
 
@@ -146,8 +149,11 @@ final class SocketPeer: Sendable {
     /// Serves inbound frames until the socket closes, running handlers concurrently, then ends the peer.
     /// Call it inside ``context`` (handlers inherit it).
     func run(_ iterator: inout WebSocketInboundStream.AsyncIterator) async {
-        startHeartbeat()
         await withDiscardingTaskGroup { group in
+            if let sends = startHeartbeat() {
+                group.addTask { for await action in sends { await self.perform(action) } }
+            }
+            defer { state.withLock { $0.heartbeatSends?.finish() } }
             while let message = await iterator.next() {
                 // Every typed frame is text; binary frames are dropped (grest-ts browsers do the same).
                 guard case .text(let text) = message else { continue }
@@ -326,13 +332,18 @@ final class SocketPeer: Sendable {
 
     // MARK: Liveness
 
-    private func startHeartbeat() {
-        guard let beat = configuration.appHeartbeat else { return }
+    /// Starts the app-level heartbeat timer; returns the sends it asks for, which the caller performs.
+    private func startHeartbeat() -> AsyncStream<Heartbeat.Action>? {
+        guard let beat = configuration.appHeartbeat else { return nil }
+        // A tick that finds the previous send still queued replaces it: only the latest ping or pong matters.
+        let (sends, continuation) = AsyncStream.makeStream(of: Heartbeat.Action.self, bufferingPolicy: .bufferingNewest(1))
         let delay = TimeAmount(min(beat.interval, beat.timeout))
         let task = eventLoop.scheduleRepeatedTask(initialDelay: delay, delay: delay) { [self] _ in heartbeatTick() }
         state.withLock { state in
+            state.heartbeatSends = continuation
             if state.isClosed { task.cancel() } else { state.heartbeatTask = task }
         }
+        return sends
     }
 
     private func heartbeatTick() {
@@ -343,16 +354,23 @@ final class SocketPeer: Sendable {
             return action
         }
         switch action {
-        case .sendAppPing(let bytes), .sendAppPong(let bytes):
-            Task { await sendQuietly(bytes) }
-        case .sendProtocolPing:
-            Task { try? await transport.ping() }
+        case .sendAppPing, .sendAppPong, .sendProtocolPing:
+            state.withLock { _ = $0.heartbeatSends?.yield(action) }
         case .peerDead:
             metrics?.heartbeatTimeouts.increment()
             // Destroy, do not close-handshake: a dead peer would never answer the close frame.
             transport.abort()
         case .none:
             break
+        }
+    }
+
+    /// A heartbeat send, in ``run(_:)``'s task group so none outlives the connection.
+    private func perform(_ action: Heartbeat.Action) async {
+        switch action {
+        case .sendAppPing(let bytes), .sendAppPong(let bytes): await sendQuietly(bytes)
+        case .sendProtocolPing: try? await transport.ping()
+        case .peerDead, .none: break
         }
     }
 

@@ -66,6 +66,8 @@ public actor SocketPool<Connection: PoolableConnection> {
             generation = existing
         case nil:
             generation = makeID()
+            // Shared by every caller waiting for this key: no one caller's task may own it (cancelling that caller
+            // would fail the others), and `closeAll` waits for it.
             task = Task { try await open() }
             entries[key] = .opening(task, generation: generation)
         }

@@ -108,13 +108,28 @@ struct SocketEndpoint<Query: Sendable>: Sendable {
         let handshake = LockedState(ServerHandshake(timeout: configuration.handshakeTimeout, connectPermission: schema.connectPermission))
         _ = handshake.withLock { $0.queryChecked(isValid: true, now: .now) }
         let metrics = self.metrics
+        let (expiries, expiry) = AsyncStream.makeStream(of: ServerHandshake.Action.self)
         let deadline = transport.channel.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
             // NIO's timer and ContinuousClock may disagree by a hair: the timer for the deadline is what counts.
-            let action = handshake.withLock { $0.deadlinePassed(now: $0.deadline ?? .now) }
-            Task { await Self.perform(action, on: transport, metrics: metrics) }
+            expiry.yield(handshake.withLock { $0.deadlinePassed(now: $0.deadline ?? .now) })
+            expiry.finish()
         }
-        defer { deadline.cancel() }
+        let endDeadline = {
+            deadline.cancel()
+            expiry.finish()
+        }
+        await withDiscardingTaskGroup { group in
+            // What the deadline asks for (the rejection) is sent by a child of this connection, not by the timer.
+            group.addTask { for await action in expiries { await Self.perform(action, on: transport, metrics: metrics) } }
+            defer { endDeadline() }
+            await handshakeThenServe(transport, context, handshake: handshake, query: query, info: info, metrics: metrics, accepted: endDeadline)
+        }
+    }
 
+    private func handshakeThenServe(
+        _ transport: WebSocketConnection, _ context: Context, handshake: LockedState<ServerHandshake>, query: Query, info: WebSocketConnectionInfo,
+        metrics: SocketMetrics, accepted cancelDeadline: () -> Void
+    ) async {
         var iterator = transport.inbound.makeAsyncIterator()
         let codec = SocketFrameCodec(limits: configuration.peer.frameLimits)
         while let message = await iterator.next() {
@@ -146,7 +161,7 @@ struct SocketEndpoint<Query: Sendable>: Sendable {
                 await Self.perform(next, on: transport, metrics: metrics)
                 continue
             }
-            deadline.cancel()
+            cancelDeadline()
             await peer.accept(accepted)
             metrics.connection("OK")
             metrics.active.increment()

@@ -53,6 +53,8 @@ extension HTTPServer {
                         connection.startClose(code: .goingAway, reason: HostedConnections.reason)  // upgraded while shutting down
                         return
                     }
+                    // The upgrade completes in a NIO callback, and HTTPServer keeps no task group per connection:
+                    // `hosted` tracks this task's connection, and shutdown waits for it to close.
                     Task {
                         await handler(connection)
                         _ = try? await connection.close()
