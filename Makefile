@@ -103,6 +103,10 @@ bench-chat: bootstrap
 bench-rpc: bootstrap
 	bash Scripts/bench-rpc.sh
 
+.PHONY: bench-cluster
+bench-cluster: bootstrap
+	bash Scripts/bench-cluster.sh
+
 .PHONY: bench-metrics
 bench-metrics: bootstrap
 	$(SWIFT) run -c release --package-path Benchmarks/MetricsBench --scratch-path .build-bench-metrics grest-metrics-bench

@@ -20,27 +20,19 @@ swift build --package-path Examples --scratch-path "$scratch" --product grest-di
 bin=$(swift build --package-path Examples --scratch-path "$scratch" --show-bin-path)
 
 logs=$(mktemp -d)
-chmod 755 "$logs"
 pids=()
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-[ -x "$pg_bin/pg_ctl" ] || { echo "cluster: PostgreSQL is not installed (make bootstrap installs it)" >&2; exit 1; }
-as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+source Scripts/postgres.sh
 stop() {
   trap - EXIT INT TERM
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [ -f "$logs/pg/data/postmaster.pid" ] && as_postgres "$pg_bin/pg_ctl" -D "$logs/pg/data" -w stop -m fast >/dev/null 2>&1 || true
+  pg_stop "$logs"
   rm -rf "$logs"
 }
 trap stop EXIT INT TERM
 
-pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$logs/pg"
-[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$logs/pg"
-as_postgres "$pg_bin/initdb" -D "$logs/pg/data" -U grest --auth=trust -E UTF8 --no-sync >"$logs/initdb.log" 2>&1
-as_postgres "$pg_bin/pg_ctl" -D "$logs/pg/data" -l "$logs/pg/log" -w -t 30 start \
-  -o "-p $pg_port -k $logs/pg -c listen_addresses=127.0.0.1" >/dev/null
-postgres_url="postgres://grest@127.0.0.1:$pg_port/postgres"
+pg_start "$logs"
+postgres_url=$PG_URL
 
 # Waits (10 s at most) until `file` holds a line matching `pattern`, and prints that line.
 wait_for() {

@@ -39,6 +39,8 @@ struct ChatServerCommand: AsyncParsableCommand {
             --db, and fan pushes out to the clients of every server started with the same URL (LISTEN/NOTIFY).
             """)
     var postgres: String?
+    @Flag(help: "With --postgres: keep the pushes in this process (in-process broadcast), for comparisons.")
+    var localBroadcast = false
 
     func run() async throws {
         guard let postgres else {
@@ -57,7 +59,10 @@ struct ChatServerCommand: AsyncParsableCommand {
             let store = try await PostgresChatStore.open(client: client, logger: logger)
             let backend = PostgresBroadcastBackend(client: client, listenConfiguration: endpoint.connectionConfiguration, logger: logger)
             try await backend.prepare()
-            try await serve(store: store, broadcastBackend: backend, storage: "history and fan-out in PostgreSQL \(endpoint.host):\(endpoint.port)/\(endpoint.database)")
+            let fanOut = localBroadcast ? "history" : "history and fan-out"
+            try await serve(
+                store: store, broadcastBackend: localBroadcast ? nil : backend,
+                storage: "\(fanOut) in PostgreSQL \(endpoint.host):\(endpoint.port)/\(endpoint.database)")
             group.cancelAll()
         }
     }

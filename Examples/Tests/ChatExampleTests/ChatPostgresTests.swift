@@ -159,6 +159,56 @@ struct ChatPostgresTests {
         await a.stop()
         await b.stop()
     }
+    @Test func aServerKilledWithSIGKILLComesBackAndItsClientsCatchUpWhileTheOthersNoticeNothing() async throws {
+        guard let binary = ChatServerProcess.binary else {
+            try #require(ProcessInfo.processInfo.environment["CI"] == nil, "grest-chat-server is not built beside the tests")
+            return
+        }
+        guard let postgres = try await PostgresServer.start() else { return }
+        defer { postgres.stop() }
+        let a = try ChatServerProcess(binary: binary, arguments: ["--port", "0", "--postgres", postgres.url])
+        defer { a.kill() }
+        let b = try ChatServerProcess(binary: binary, arguments: ["--port", "0", "--postgres", postgres.url])
+        defer { b.kill() }
+        let (portA, portB) = (try await a.port(), try await b.port())
+
+        // x: a typed client on A that reconnects (to the same URL); y: a wire client on B, the one that must notice nothing.
+        var configuration = SocketClientConfiguration()
+        configuration.middleware = [BearerAuthMiddleware(getToken: { "alice" })]
+        configuration.reconnect = ReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .milliseconds(200))
+        let x = ChatSocket.createClient(url: "ws://127.0.0.1:\(portA)", configuration: configuration)
+        let reconnected = Mutex(0)
+        x.onConnect { reconnected.withLock { $0 += 1 } }
+        try x.incoming.on(ChatApi.newMessage) { _ in }
+        try await x.connect()
+        let y = try await Listener.connect(port: portB, as: "bob")
+        let before = try await x.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "before", channelId: "general"))
+        try await y.waitFor(count: 1)
+
+        a.kill()  // SIGKILL: no close frames, no withdrawal
+        let sender = try await Listener.connect(port: portB, as: "alice")
+        var during: [String] = []
+        for index in 0..<5 { during.append(try #require(try await sender.send("during \(index)"))) }
+        try await y.waitFor(count: 6)
+
+        // A comes back on the same port; x reconnects by itself and reads what it missed from the shared history.
+        let restarted = try ChatServerProcess(binary: binary, arguments: ["--port", "\(portA)", "--postgres", postgres.url])
+        defer { restarted.kill() }
+        _ = try await restarted.port()
+        let start = ContinuousClock.now
+        while reconnected.withLock({ $0 }) < 2 || !x.isConnected {
+            try #require(ContinuousClock.now - start < .seconds(10), "x reconnected to the restarted server")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let history = try await x.outgoing.call(ChatApi.history, HistoryRequest(channelId: "general", limit: 50))
+        #expect(history.messages.map(\.text) == ["before"] + (0..<5).map { "during \($0)" })
+        let after = try await x.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "after", channelId: "general"))
+        try await y.waitFor(count: 7)
+        #expect(y.received.map(\.id) == [before.messageId] + during + [after.messageId], "y saw every message once, in order, on one socket")
+        await x.disconnect()
+        await y.close()
+        await sender.close()
+    }
 }
 
 // MARK: - Fixtures
@@ -225,7 +275,11 @@ final class Listener: Sendable {
     var received: [Message] { state.withLock { $0.received } }
 
     static func connect(to instance: ChatInstance, as token: String) async throws -> Listener {
-        let connection = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(instance.port)/ws/chat")
+        try await connect(port: instance.port, as: token)
+    }
+
+    static func connect(port: Int, as token: String) async throws -> Listener {
+        let connection = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/chat")
         try await connection.send(text: #"h:::{"authorization":"Bearer \#(token)"}"#)
         let listener = Listener(connection: connection)
         let accepted = AsyncStream<Void>.makeStream()
@@ -276,6 +330,11 @@ final class Listener: Sendable {
             guard let id else { return continuation.resume(returning: nil) }
             let frame = "r:ChatApi.sendMessage:\(id):" + String(decoding: data, as: UTF8.self)
             Task { try? await connection.send(text: frame) }
+            // No reply within 15 s fails this send (the test then fails instead of hanging).
+            Task {
+                try? await Task.sleep(for: .seconds(15))
+                state.withLock { $0.replies.removeValue(forKey: id) }?.resume(returning: nil)
+            }
         }
         guard let body, let reply = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], reply["success"] as? Bool == true,
             let result = reply["data"] as? [String: Any], let id = result["messageId"] as? String

@@ -78,7 +78,7 @@ struct IssueTests {
 
     // MARK: Registry
 
-    /// Every code of grest-ts's issue table (spec §1).
+    /// Every code of grest-ts's issue table (its ISSUE_CODES).
     static let grestCodes = [
         "required",
         "invalid.string.type", "invalid.string.nonEmpty", "invalid.string.minLength", "invalid.string.maxLength", "invalid.string.range",

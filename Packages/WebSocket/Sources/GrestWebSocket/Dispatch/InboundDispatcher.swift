@@ -7,7 +7,7 @@ package import GrestSchema
 /// declared method without handler or when too many handlers are already running, else the handler's
 /// reply. An `m` never gets an answer; unknown routes and refusals are counted and dropped.
 ///
-/// Handlers run concurrently and unordered, as in grest-ts; at most ``maxConcurrent`` at once (§5.7).
+/// Handlers run concurrently and unordered, as in grest-ts; at most ``maxConcurrent`` at once.
 package struct InboundDispatcher: Sendable {
     package enum Action: Sendable {
         /// Send this `s` frame now; `error` is the refusal it carries (for metrics and logs).

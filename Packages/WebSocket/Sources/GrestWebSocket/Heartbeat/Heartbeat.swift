@@ -1,7 +1,7 @@
 /// Liveness of one socket as a value (grest-ts heartbeat).
 ///
 /// Every ``Configuration/interval`` the driver is told to ping: an RFC 6455 ping when the transport has one
-/// (§5.5.2), else the app-level `p:::`. Any inbound frame, data or control, proves the peer alive. After
+/// (RFC 6455 §5.5.2), else the app-level `p:::`. Any inbound frame, data or control, proves the peer alive. After
 /// more than `interval + timeout` of silence the peer is dead: the driver should *destroy* the channel,
 /// not close it gracefully, so reconnect is not held up by a close handshake that will never finish
 /// (grest-ts closes gracefully, and on a dead link ws can wait about 30 s for the close handshake). An inbound

@@ -7,7 +7,7 @@ package import GrestSchema
 /// deadlines the driver checks with ``expire(now:)``.
 ///
 /// Differences from grest-ts, on purpose: an `s` for an unknown ID is ignored (grest-ts throws on it), the number
-/// in flight is bounded (§5.7), and timeout and close both *resolve* the waiter with a SERVER_ERROR (§5.11).
+/// in flight is bounded, and timeout and close both *resolve* the waiter with a SERVER_ERROR.
 package struct PendingRequests<Waiter: Sendable>: Sendable {
     struct Entry: Sendable {
         let path: String
