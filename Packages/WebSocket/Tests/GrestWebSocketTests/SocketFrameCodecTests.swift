@@ -1,4 +1,5 @@
 import GrestSchema
+import NIOCore
 import Testing
 
 @testable import GrestWebSocket
@@ -106,6 +107,35 @@ struct SocketFrameCodecTests {
         let request = frame("r:ChatApi.whoAmI:0042:")
         #expect(text(SocketFrameCodec.encodeResponse(to: request, body: bytes(#"{"success":true,"type":"OK"}"#)))
             == #"s:ChatApi.whoAmI:0042:{"success":true,"type":"OK"}"#)
+    }
+
+    @Test(
+        "the one-buffer encoder writes the same bytes as the array encoder",
+        arguments: [
+            (SocketFrame.Kind.response, "ChatApi.sendMessage", "42", #"{"success":true,"type":"OK","data":{"messageId":"général ✓"}}"#),
+            (.request, "ChatApi.whoAmI", "1", ""),
+            (.message, "Ünï.cødé", "", "[1,\":\"]"),
+            (.handshake, "", "", "{}"),
+            (.ping, "", "", ""),
+        ])
+    func encodesIntoOneBuffer(kind: SocketFrame.Kind, path: String, id: String, payload: String) {
+        let buffer = SocketFrameCodec.encodeBuffer(kind, path: path, id: id, payload: bytes(payload))
+        #expect(Array(buffer.readableBytesView) == SocketFrameCodec.encode(kind, path: path, id: id, payload: bytes(payload)))
+        #expect(String(buffer: buffer) == "\(Character(Unicode.Scalar(kind.rawValue))):\(path):\(id):\(payload)")
+    }
+
+    @Test("a reply is written once into the buffer the transport sends, as grest-ts frames it")
+    func replyIsOneBuffer() async throws {
+        var table = SocketHandlerTable(contract: ChatApi.contract, receiving: .clientToServer)
+        try table.register(route: "ChatApi.whoAmI") { _ in ContractReply(success: .string("é")) }
+        var dispatcher = InboundDispatcher(table: table, gate: ConnectionScopes(scopes: ["chat:admin"]))
+        guard case .run(let call) = dispatcher.frameReceived(frame("r:ChatApi.whoAmI:0042:")) else {
+            Issue.record("expected a run")
+            return
+        }
+        let (reply, error) = await call.execute()
+        #expect(error == nil)
+        #expect(reply.map { String(buffer: $0) } == #"s:ChatApi.whoAmI:0042:{"success":true,"type":"OK","data":"é"}"#)
     }
 
     @Test func roundTripsEveryKind() {

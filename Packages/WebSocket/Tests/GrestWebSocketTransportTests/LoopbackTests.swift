@@ -41,6 +41,32 @@ struct LoopbackTests {
         }
     }
 
+    @Test(
+        "trusted text bytes go out as one text message, equal to sending the same String",
+        arguments: [false, true],
+        [WebSocketServer.HandlerExecutor.globalConcurrent, .eventLoop]
+    )
+    func trustedText(deflate: Bool, handlerExecutor: WebSocketServer.HandlerExecutor) async throws {
+        // The server answers with the trusted path, so the bytes written on its loop and off it are both checked.
+        let handler: WebSocketServer.Handler = { connection in
+            for await message in connection.inbound {
+                guard case .text(let text) = message else { continue }
+                do { try await connection.send(trustedText: ByteBuffer(string: text)) } catch { break }
+            }
+        }
+        try await withEchoServer(deflate: deflate, handlerExecutor: handlerExecutor, handler: handler) { port in
+            let connection = try await WebSocketClient.connect(
+                to: "ws://127.0.0.1:\(port)/echo", configuration: Self.clientConfiguration(deflate: deflate))
+            var iterator = connection.inbound.makeAsyncIterator()
+            for text in ["", "s:ChatApi.sendMessage:1:{\"success\":true}", String(repeating: "grest ✓ ", count: 20000)] {
+                try await connection.send(trustedText: ByteBuffer(string: text))
+                #expect(await iterator.next() == .text(text))
+            }
+            let info = try await connection.close()
+            #expect(info.code == .normalClosure && info.wasClean, "\(info)")
+        }
+    }
+
     @Test("a message inflating past the ratio limit closes with 1009 (zip bomb defence)")
     func ratioLimit() async throws {
         try await withEchoServer(deflate: true) { port in

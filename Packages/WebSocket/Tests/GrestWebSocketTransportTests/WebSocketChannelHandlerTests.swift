@@ -132,6 +132,36 @@ struct WebSocketChannelHandlerTests {
         #expect(frames.map(\.payload) == [ByteBuffer(repeating: 1, count: 90), ByteBuffer(repeating: 3, count: 20)])
     }
 
+    @Test("trusted text goes out as a text frame with its bytes untouched, and counts against the queue bound like text")
+    func trustedTextFrames() throws {
+        var configuration = WebSocketConfiguration()
+        configuration.outbound.maxQueuedBytes = 100
+        let harness = try Harness(configuration: configuration)
+        let handler = try harness.channel.pipeline.syncOperations.handler(type: WebSocketChannelHandler.self)
+        let text = ByteBuffer(string: "s:ChatApi.sendMessage:7:{\"success\":true,\"data\":\"✓\"}")
+        guard case .written = handler.send(.trustedText(text)) else {
+            Issue.record("a writable socket writes at once")
+            return
+        }
+        harness.channel.isWritable = false
+        harness.channel.pipeline.fireChannelWritabilityChanged()
+        guard case .queued(let queued) = handler.send(.trustedText(text)) else {
+            Issue.record("an unwritable socket queues")
+            return
+        }
+        guard case .failed(let error) = handler.send(.trustedText(ByteBuffer(repeating: 0x61, count: 90))) else {
+            Issue.record("past maxQueuedBytes a waiting sender is refused")
+            return
+        }
+        #expect(error as? WebSocketError == .outboundQueueFull)
+        harness.channel.isWritable = true
+        harness.channel.pipeline.fireChannelWritabilityChanged()
+        try queued.wait()
+        let frames = try harness.written()
+        #expect(frames.map(\.opcode) == [0x1, 0x1])
+        #expect(frames.map(\.payload) == [text, text])
+    }
+
     @Test("oversized frame closes with 1009 before its payload is buffered")
     func oversizedFrame() throws {
         var configuration = WebSocketConfiguration()

@@ -70,7 +70,7 @@ final class SocketPeer: Sendable {
         var heartbeatSends: AsyncStream<Heartbeat.Action>.Continuation?
         /// Server side, until `k` has gone out: frames sent meanwhile (a push from the connection handler, or from a
         /// task it started), in order. The client drops every frame before `k` (PROTOCOL-NOTES, handshake rule 1).
-        var heldUntilAccept: [[UInt8]]?
+        var heldUntilAccept: [ByteBuffer]?
         /// ``drain(timeout:)``'s wait, resumed when the last request of this side resolves or the connection ends.
         var drainWaiter: CheckedContinuation<Void, Never>?
 
@@ -227,7 +227,7 @@ final class SocketPeer: Sendable {
             waiter.succeed(.failure(error))
         case .send(let id):
             do {
-                try await send(SocketFrameCodec.encodeRequest(path: route, id: id, payload: payload))
+                try await send(SocketFrameCodec.encodeBuffer(.request, path: route, id: String(id), payload: payload))
             } catch {
                 let (waiter, drained) = state.withLock { state in (state.pending.cancel(id: id), state.takeDrainWaiterIfIdle()) }
                 waiter?.succeed(.failure(PendingRequests<Waiter>.closedError()))
@@ -242,7 +242,7 @@ final class SocketPeer: Sendable {
     func message(route: String, payload: [UInt8]) async throws(ServiceError) {
         guard !isClosed else { throw PendingRequests<Waiter>.closedError() }
         do {
-            try await send(SocketFrameCodec.encode(.message, path: route, payload: payload))
+            try await send(SocketFrameCodec.encodeBuffer(.message, path: route, payload: payload))
         } catch WebSocketError.outboundQueueFull {
             throw SERVER_ERROR(displayMessage: "Socket send queue is full")
         } catch {
@@ -253,20 +253,25 @@ final class SocketPeer: Sendable {
     /// Sends an encoded `m` frame (a broadcast push); throws the transport's error, such as a full send queue.
     func push(_ frame: [UInt8]) async throws {
         guard !isClosed else { throw WebSocketError.connectionClosed }
-        try await send(frame)
+        try await send(Self.repairedText(frame))
     }
 
     /// Sends raw frame bytes; failures mean the socket is going away, which the read loop notices.
     func sendQuietly(_ bytes: [UInt8]) async {
-        try? await send(bytes)
+        try? await send(Self.repairedText(bytes))
+    }
+
+    /// Sends a frame this peer wrote into a buffer itself (trusted UTF-8; failures as above).
+    func sendQuietly(_ frame: ByteBuffer) async {
+        try? await send(frame)
     }
 
     /// Sends the handshake's `k`, then the frames held since the peer was made, in order; from then on frames go
     /// straight out. Frames sent while the held ones are flushed join the queue, so none overtakes another.
     func accept(_ frame: [UInt8]) async {
-        try? await write(frame)
+        try? await write(Self.repairedText(frame))
         while true {
-            let batch = state.withLock { state -> [[UInt8]] in
+            let batch = state.withLock { state -> [ByteBuffer] in
                 let batch = state.heldUntilAccept ?? []
                 state.heldUntilAccept = batch.isEmpty ? nil : []
                 return batch
@@ -276,7 +281,7 @@ final class SocketPeer: Sendable {
         }
     }
 
-    private func send(_ bytes: [UInt8]) async throws {
+    private func send(_ bytes: ByteBuffer) async throws {
         let isHeld = state.withLock { state in
             guard state.heldUntilAccept != nil else { return false }
             state.heldUntilAccept?.append(bytes)
@@ -285,9 +290,17 @@ final class SocketPeer: Sendable {
         if !isHeld { try await write(bytes) }
     }
 
-    private func write(_ bytes: [UInt8]) async throws {
-        if configuration.wireLog != .off { log("outgoing", bytes, nonOK: Self.isErrorReply(bytes)) }
-        try await transport.send(text: String(decoding: bytes, as: UTF8.self))
+    /// Frame bytes handed in from outside this peer's encoder (a broadcast backend's payload, a prepared frame):
+    /// invalid UTF-8 is repaired to U+FFFD, as the transport's `String` path always did.
+    private static func repairedText(_ bytes: [UInt8]) -> ByteBuffer {
+        ByteBuffer(string: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Hands the frame to the transport as text without a second validation: the frames made here are written by
+    /// ``SocketFrameCodec`` from Strings and `JSONWriter` output, the others went through ``repairedText(_:)``.
+    private func write(_ frame: ByteBuffer) async throws {
+        if configuration.wireLog != .off { log("outgoing", frame.readableBytesView, nonOK: Self.isErrorReply(frame.readableBytesView)) }
+        try await transport.send(trustedText: frame)
     }
 
     private func log(_ direction: String, _ frame: some Collection<UInt8>, nonOK: Bool) {

@@ -1,4 +1,5 @@
 package import GrestSchema
+package import NIOCore
 
 /// Decides what happens to each inbound `r` and `m`, as a value; the driver runs the handlers.
 ///
@@ -111,12 +112,14 @@ package struct InboundCall: Sendable {
     /// Parses DATA (malformed JSON reads as absent, as in grest-ts), runs the handler and returns the `s`
     /// frame for an `r`, `nil` for an `m`. Never throws: every `r` gets exactly one reply.
     package func run() async -> [UInt8]? {
-        await execute().frame
+        await execute().frame.map { Array($0.readableBytesView) }
     }
 
-    /// ``run()`` plus the outcome for metrics and logs: the error of a failed call, `nil` on success.
-    package func execute() async -> (frame: [UInt8]?, error: ServiceError?) {
+    /// ``run()`` plus the outcome for metrics and logs: the error of a failed call, `nil` on success. The `s` comes
+    /// as the buffer the transport sends as trusted text.
+    package func execute() async -> (frame: ByteBuffer?, error: ServiceError?) {
         let reply = await handler(frame.data().value)
-        return (expectsReply ? SocketFrameCodec.encodeResponse(to: frame, body: reply.body) : nil, reply.error)
+        let frame = expectsReply ? SocketFrameCodec.encodeBuffer(.response, path: frame.path, id: frame.id, payload: reply.body) : nil
+        return (frame, reply.error)
     }
 }

@@ -1,4 +1,5 @@
 public import GrestSchema
+package import NIOCore
 
 /// Reads and writes ``SocketFrame``s exactly as grest-ts does, with bounds grest-ts lacks.
 ///
@@ -135,6 +136,12 @@ public struct SocketFrameCodec: Sendable {
     /// Writes a response that copies the request's PATH and ID.
     public static func encodeResponse(to request: SocketFrame, body: [UInt8]) -> [UInt8] {
         encode(.response, path: request.path, id: request.id, payload: body)
+    }
+
+    /// The frame as the buffer the transport sends as trusted text (no `String` in between). Same bytes as
+    /// ``encode(_:path:id:payload:)``, which writes them: per-byte `ByteBuffer` writes cost more in the profile.
+    package static func encodeBuffer(_ kind: SocketFrame.Kind, path: String = "", id: String = "", payload: [UInt8]) -> ByteBuffer {
+        ByteBuffer(bytes: encode(kind, path: path, id: id, payload: payload))
     }
 
     /// `k:::null`, the handshake acceptance grest-ts sends.

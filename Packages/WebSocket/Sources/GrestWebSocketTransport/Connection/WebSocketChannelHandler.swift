@@ -233,18 +233,27 @@ final class WebSocketChannelHandler: ChannelDuplexHandler {
     ///   already returned, so it is queued even past `maxQueuedBytes` rather than dropped unseen. The overshoot is
     ///   bounded by the gate's in-flight budget.
     func send(_ message: WebSocketMessage, isReserved: Bool = false) -> SendResult {
+        self.send(.message(message), isReserved: isReserved)
+    }
+
+    /// Writes, queues or refuses a message or trusted text, as the `WebSocketMessage` overload above.
+    func send(_ message: OutboundMessage, isReserved: Bool = false) -> SendResult {
         guard let context = self.context, self.machine.canSend else {
             return .failed(WebSocketError.connectionClosed)
         }
         var payload: ByteBuffer
         let opcode: WebSocketOpcode
         switch message {
-        case .text(let text):
+        case .message(.text(let text)):
             payload = context.channel.allocator.buffer(string: text)
             opcode = .text
-        case .binary(let bytes):
+        case .message(.binary(let bytes)):
             payload = bytes
             opcode = .binary
+        case .trustedText(let bytes):
+            // The sender vouches for the UTF-8 (RFC 6455 §5.6); the bytes go out as they are.
+            payload = bytes
+            opcode = .text
         }
         // Decided before compressing: a dropped message must not enter the shared compression context.
         let action = self.queue.send(bytes: payload.readableBytes, isWritable: context.channel.isWritable, isReserved: isReserved)

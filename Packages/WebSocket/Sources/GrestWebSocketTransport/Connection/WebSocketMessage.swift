@@ -16,6 +16,21 @@ public enum WebSocketMessage: Sendable, Hashable {
     }
 }
 
+/// What a connection hands its channel handler to send: a public message, or text bytes whose UTF-8 the sender
+/// vouches for (``WebSocketConnection/send(trustedText:)``), written without a `String` in between.
+enum OutboundMessage: Sendable {
+    case message(WebSocketMessage)
+    case trustedText(ByteBuffer)
+
+    /// The payload's length in bytes (before compression).
+    var payloadSize: Int {
+        switch self {
+        case .message(let message): message.payloadSize
+        case .trustedText(let bytes): bytes.readableBytes
+        }
+    }
+}
+
 /// Why a WebSocket operation failed.
 public enum WebSocketError: Error, Hashable, Sendable {
     /// The connection is closing or closed; nothing more can be sent.
