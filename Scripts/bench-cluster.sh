@@ -47,7 +47,7 @@ start_server() {  # start_server NAME ARGS... → sets PORT, appends to pids
     local name=$1; shift
     "$SERVER" --port 0 --postgres "$PG_URL" "$@" >"$DATA/$name.out" 2>&1 &
     pids+=($!)
-    until grep -q "open http" "$DATA/$name.out"; do sleep 0.1; done
+    until grep -q "open http" "$DATA/$name.out" 2>/dev/null; do sleep 0.1; done
     PORT=$(grep -o "open http://127.0.0.1:[0-9]*" "$DATA/$name.out" | grep -o "[0-9]*$")
 }
 
@@ -69,7 +69,7 @@ print(json.dumps(result))
 PY
 }
 
-echo "clients=$CLIENTS senders=$SENDERS window=$WINDOW seconds=$SECONDS_PER_RUN (release build; history in PostgreSQL for both)"
+echo "clients=$CLIENTS senders=$SENDERS window=$WINDOW seconds=$SECONDS_PER_RUN server=$SERVER (history in PostgreSQL for both)"
 start_server single --local-broadcast
 single=$(run "1 server, in-process broadcast" "ws://127.0.0.1:$PORT" "${pids[*]}")
 kill -TERM "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true; pids=()
