@@ -54,10 +54,16 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
     public init(client: PostgresClient, listenConfiguration: PostgresConnection.Configuration, configuration: Configuration = Configuration(), logger: Logger) {
         precondition(Self.isIdentifier(configuration.channel) && Self.isIdentifier(configuration.table), "channel and table must be plain identifiers")
         self.client = client
+        // Named, so operators (and the tests) can tell the listener apart in pg_stat_activity.
+        var listenConfiguration = listenConfiguration
+        listenConfiguration.options.additionalStartupParameters.append(("application_name", Self.listenerApplicationName))
         self.listenConfiguration = listenConfiguration
         self.configuration = configuration
         self.logger = logger
     }
+
+    /// The `application_name` of the `LISTEN` connection.
+    public static let listenerApplicationName = "grest_broadcast_listener"
 
     /// Creates the table if it does not exist, and marks where this instance's delivery starts. Call it before the
     /// server accepts sockets.

@@ -129,6 +129,40 @@ struct ChatPostgresTests {
         await b.stop()
     }
 
+    @Test func listenersCutOffMidStreamCatchUpFromTheTable() async throws {
+        guard let postgres = try await PostgresServer.start() else { return }
+        defer { postgres.stop() }
+        let a = try await ChatInstance.start(postgres)
+        let b = try await ChatInstance.start(postgres)
+        let onA = try await Listener.connect(to: a, as: "alice")
+        let onB = try await Listener.connect(to: b, as: "bob")
+
+        // Both servers' LISTEN connections are terminated while alice streams: what commits before they LISTEN again
+        // is never notified to them, and only the catch-up from the table brings it.
+        let acknowledged = Mutex<[String]>([])
+        let sender = Task {
+            for index in 0..<200 {
+                if let id = try? await onA.send("m\(index)") { acknowledged.withLock { $0.append(id) } }
+            }
+        }
+        while acknowledged.withLock({ $0.count }) < 50 { try await Task.sleep(for: .milliseconds(5)) }
+        try postgres.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(PostgresBroadcastBackend.listenerApplicationName)'")
+        await sender.value
+
+        let ids = acknowledged.withLock { $0 }
+        #expect(ids.count == 200, "the pool kept publishing")
+        for listener in [onA, onB] {
+            try await listener.waitFor(ids: Set(ids), within: .seconds(10))
+            let received = listener.received.map(\.id)
+            #expect(received == ids, "every message once, in order")
+        }
+        await onA.close()
+        await onB.close()
+        await a.stop()
+        await b.stop()
+    }
+
     @Test func foreignNotificationsAreSkippedAndLargeMessagesTravelThroughTheTable() async throws {
         guard let postgres = try await PostgresServer.start() else { return }
         defer { postgres.stop() }
