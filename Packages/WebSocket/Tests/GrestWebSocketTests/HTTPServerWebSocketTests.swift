@@ -6,6 +6,7 @@ import PeerProcesses
 import Testing
 import WebSocketCompression
 import NIOHTTP1
+import Synchronization
 
 /// The transport served through GrestHTTP's upgrade dispatcher, over real sockets, with our client.
 @Suite("WebSocket on a GrestHTTP server", .timeLimit(.minutes(2)))
@@ -119,5 +120,61 @@ struct HostedSocketShutdownTests {
             #expect(info.reason == "server shutting down")
             #expect(info.wasClean)
         }
+    }
+    /// Handlers are children of the server's task tree: shutdown returns only after each has returned, including
+    /// the work a handler does after its socket closed. (With a handler in an unstructured task, shutdown returned at
+    /// the close handshakes and this cleanup was still running.)
+    @Test func shutdownWaitsForEveryHandlerToReturn() async throws {
+        let server = HTTPServer()
+        let finished = Atomic<Int>(0)
+        let (started, handlerStarted) = AsyncStream.makeStream(of: Void.self)
+        try server.registerWebSocket(path: "/ws/slow-exit") { connection in
+            handlerStarted.yield()
+            for await _ in connection.inbound {}
+            try? await Task.sleep(for: .milliseconds(300))  // cleanup after the close, still within the deadline
+            finished.add(1, ordering: .relaxed)
+        }
+        try await server.start()
+        let port = try #require(server.port)
+        var clients: [WebSocketConnection] = []
+        for _ in 0..<3 { clients.append(try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/slow-exit")) }
+        var handlers = started.makeAsyncIterator()
+        for _ in 0..<3 { await handlers.next() }
+        await server.shutdown()
+        #expect(finished.load(ordering: .relaxed) == 3, "shutdown returned before the handlers did")
+        for client in clients { #expect(await client.closeInfo.code == .goingAway) }
+    }
+
+    /// A handler that ignores its socket's close is cancelled at the shutdown deadline, and shutdown still waits for
+    /// it to return. (An unstructured handler task was never cancelled: it slept on after the server had stopped.)
+    @Test func aHandlerStillRunningAtTheDeadlineIsCancelled() async throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.shutdownTimeout = .milliseconds(500)
+        let server = HTTPServer(configuration: configuration)
+        let cancelled = Atomic<Int>(0)
+        let (started, handlerStarted) = AsyncStream.makeStream(of: Void.self)
+        try server.registerWebSocket(path: "/ws/stubborn") { _ in
+            handlerStarted.yield()
+            do { try await Task.sleep(for: .seconds(3600)) } catch { cancelled.add(1, ordering: .relaxed) }
+        }
+        try await server.start()
+        let port = try #require(server.port)
+        let client = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/stubborn")
+        var handlers = started.makeAsyncIterator()
+        await handlers.next()
+        let shutdownStarted = ContinuousClock.now
+        await server.shutdown()
+        #expect(cancelled.load(ordering: .relaxed) == 1, "the handler was not cancelled before shutdown returned")
+        #expect(ContinuousClock.now - shutdownStarted < .seconds(5))
+        _ = await client.closeInfo
+    }
+
+    @Test func noHostedTaskRunsOnAServerThatIsNotRunning() async throws {
+        let server = HTTPServer()
+        #expect(!server.addHostedTask {})
+        try await server.start()
+        #expect(server.addHostedTask {})
+        await server.shutdown()
+        #expect(!server.addHostedTask {})
     }
 }

@@ -231,7 +231,7 @@ public final class HTTPServer: Sendable {
         // In-flight requests finish while upgraded protocols say goodbye (WebSocket: 1001 Going Away and the close
         // handshake); whichever comes first, all of that or the deadline, then every connection still open closes.
         let hooks = state.withLock { $0.shutdownHooks }
-        let timeout = configuration.shutdownTimeout
+        let deadline = ContinuousClock.now + .nanoseconds(configuration.shutdownTimeout.nanoseconds)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withDiscardingTaskGroup { drain in
@@ -239,14 +239,45 @@ public final class HTTPServer: Sendable {
                     for hook in hooks { drain.addTask(operation: hook) }
                 }
             }
-            group.addTask { try? await Task.sleep(for: .nanoseconds(timeout.nanoseconds)) }
+            group.addTask { try? await Task.sleep(until: deadline) }
             await group.next()
             group.cancelAll()  // past the deadline a request still running is no longer waited for
             core.connections.closeAll()  // hooks waiting on their connections end here
         }
+        // Every connection is closed now, so hosted handlers are returning: wait for them until the deadline, then
+        // cancel the rest and wait for them to stop.
+        core.hostedTasks.finish()
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await core.hostedTasks.wait()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                return false
+            }
+            // Awaiting the tree is not cancellable: at the deadline cancel the tree itself; the group's scope then
+            // waits for the handlers to stop.
+            if await group.next() == false { core.hostedTasks.cancel() }
+            group.cancelAll()
+        }
         state.withLock { $0.phase = .stopped }
         logger.info("HTTP server stopped")
         stopped.succeed()
+    }
+
+    /// Runs `operation` as a child of the server's task tree, for work that lives as long as a hosted connection
+    /// (GrestWebSocket runs each socket's handler here). ``shutdown()`` waits for every such task: until its deadline,
+    /// then it cancels the rest and waits for them to return, so `operation` must return once its connection has
+    /// closed or its task is cancelled.
+    /// - Returns: `false`, running nothing, when the server is not running (not started yet, or shutting down).
+    @discardableResult
+    public func addHostedTask(_ operation: @escaping @Sendable () async -> Void) -> Bool {
+        let core: ServerCore? = state.withLock { state in
+            guard case .running(_, let core, _) = state.phase else { return nil }
+            return core
+        }
+        return core?.hostedTasks.add(operation) ?? false
     }
 
     /// Runs `hook` at graceful shutdown, once the server has stopped accepting connections, concurrently with the

@@ -21,6 +21,8 @@ final class ServerCore: Sendable {
     private let refCounter = Atomic<UInt64>(0)
     private let refPrefix: String
     let connections: ConnectionRegistry
+    /// Hosted protocols' long-lived tasks (WebSocket handlers), children of one root that shutdown awaits.
+    let hostedTasks = HostedTaskTree()
 
     init(
         router: RouteTrie<RouteEndpoint>, limits: HTTPServerConfiguration.Limits, cors: CORSHeaders, unmatchedMetrics: RouteMetrics,

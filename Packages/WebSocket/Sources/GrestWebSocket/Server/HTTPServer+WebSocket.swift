@@ -6,9 +6,11 @@ public import NIOHTTP1
 
 extension HTTPServer {
     /// Serves WebSocket connections on `path` through this server's upgrade dispatcher (exact path, or a
-    /// `/prefix/*` pattern); `handler` runs once per connection, in its own task, and the connection closes when
-    /// it returns. When the server shuts down, every open connection gets a **1001 Going Away** close and the
-    /// server waits (within its `shutdownTimeout`) for each close handshake before it closes what is left.
+    /// `/prefix/*` pattern); `handler` runs once per connection, and the connection closes when
+    /// it returns. Each handler is a child task of the server's task tree (``HTTPServer/addHostedTask(_:)``).
+    /// When the server shuts down, every open connection gets a **1001 Going Away** close and the server waits
+    /// (within its `shutdownTimeout`) for each close handshake before it closes what is left, then for the handlers
+    /// to return (cancelling them at the deadline).
     ///
     /// ```swift
     /// var configuration = WebSocketConfiguration()
@@ -41,7 +43,7 @@ extension HTTPServer {
                 }
                 return channel.eventLoop.makeSucceededFuture(extra)
             },
-            upgrade: { channel, head in
+            upgrade: { [weak self] channel, head in
                 // Negotiation is a pure function of the request, so it gives the same answer as in shouldUpgrade.
                 guard let negotiation = try? WebSocketServerUpgrade.negotiate(head, configuration: configuration) else {
                     return channel.close()
@@ -53,12 +55,15 @@ extension HTTPServer {
                         connection.startClose(code: .goingAway, reason: HostedConnections.reason)  // upgraded while shutting down
                         return
                     }
-                    // The upgrade completes in a NIO callback, and HTTPServer keeps no task group per connection:
-                    // `hosted` tracks this task's connection, and shutdown waits for it to close.
-                    Task {
+                    // A child of the server's task tree: shutdown cancels it at its deadline and waits for it.
+                    let started = self?.addHostedTask {
                         await handler(connection)
                         _ = try? await connection.close()
                         hosted.remove(id)
+                    }
+                    if started != true {
+                        hosted.remove(id)
+                        connection.startClose(code: .goingAway, reason: HostedConnections.reason)
                     }
                 }
             }
