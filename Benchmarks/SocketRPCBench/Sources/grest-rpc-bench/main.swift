@@ -89,7 +89,12 @@ func drive(path: String, handshake: Bool, deadline: ContinuousClock.Instant) asy
 struct Totals {
     var messages = 0
     var elapsed = Duration.zero
+    /// Process CPU (user + system) spent in this mode's rounds: the server and the load client, which does the same
+    /// work in both modes, so the difference between the modes is the server's.
+    var cpu = Duration.zero
     var latencies: [Duration] = []
+
+    var cpuPerMessage: Duration { messages == 0 ? .zero : cpu / messages }
 
     var rate: Double { Double(messages) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) }
     func percentile(_ p: Double) -> Duration {
@@ -101,18 +106,37 @@ struct Totals {
 /// One round of one mode: every connection in a closed loop for `duration`.
 func round(path: String, handshake: Bool, into totals: inout Totals) async throws {
     let started = ContinuousClock.now
+    let cpuStarted = processCPUTime()
     let deadline = started + duration
     let results = try await withThrowingTaskGroup(of: Result.self) { group in
         for _ in 0..<connections { group.addTask { try await drive(path: path, handshake: handshake, deadline: deadline) } }
         return try await group.reduce(into: [Result]()) { $0.append($1) }
     }
     totals.elapsed += ContinuousClock.now - started
+    totals.cpu += processCPUTime() - cpuStarted
     totals.messages += results.reduce(0) { $0 + $1.messages }
     totals.latencies += results.flatMap(\.latencies)
 }
 
 func report(_ name: String, _ totals: Totals) {
-    print("  \(name.padding(17)) \(String(Int(totals.rate)).leftPadding(8)) msg/s   p50 \(ms(totals.percentile(0.5)))   p99 \(ms(totals.percentile(0.99)))")
+    print("  \(name.padding(17)) \(String(Int(totals.rate)).leftPadding(8)) msg/s   p50 \(ms(totals.percentile(0.5)))   p99 \(ms(totals.percentile(0.99)))   CPU \(microseconds(totals.cpuPerMessage)) µs/round trip")
+}
+
+func microseconds(_ duration: Duration) -> String {
+    let tenths = Int((Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12) * 10)
+    return (tenths < 0 ? "-" : "") + String(abs(tenths) / 10) + "." + String(abs(tenths) % 10)
+}
+
+/// User + system CPU time of this process so far.
+func processCPUTime() -> Duration {
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
+    return duration(usage.ru_utime) + duration(usage.ru_stime)
 }
 
 func ms(_ duration: Duration) -> String {
@@ -151,7 +175,8 @@ let (echo, rpc) = try await compare()
 report("raw echo", echo)
 report("typed RPC", rpc)
 let ratio = rpc.rate / echo.rate
-print("  RPC / raw echo throughput: \(String(Int(ratio * 100) / 100)).\(format2(Int(ratio * 100) % 100))×  (target ≥ 0.80×)")
+print("  RPC / raw echo throughput: \(String(Int(ratio * 100) / 100)).\(format2(Int(ratio * 100) % 100))×  (target ≥ 0.90×)")
+print("  CPU per round trip, RPC − raw echo (the typed layer's cost on the server): \(microseconds(rpc.cpuPerMessage - echo.cpuPerMessage)) µs")
 await server.shutdown()
 try await clientGroup.shutdownGracefully()
 try await serverGroup.shutdownGracefully()

@@ -179,7 +179,13 @@ final class SocketPeer: Sendable {
                 metrics?.inbound(route: frame.path, result: error.type, nanoseconds: nil)
                 await sendQuietly(bytes)
             case .run(let call):
-                group.addTask { await self.runCall(call) }
+                // The handler starts on this task's thread, before the next frame is read, and leaves it at its first
+                // suspension: a handler that finishes without suspending costs no enqueue and no wake-up.
+                if #available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *) {
+                    group.addImmediateTask { await self.runCall(call) }
+                } else {
+                    group.addTask { await self.runCall(call) }
+                }
             case .drop(let reason):
                 switch reason {
                 case .unknownRoute: metrics?.inbound(route: "unknown", result: "ROUTE_NOT_FOUND", nanoseconds: nil)
