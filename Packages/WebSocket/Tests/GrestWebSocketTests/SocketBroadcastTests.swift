@@ -86,6 +86,22 @@ struct SocketBroadcastTests {
         #expect(try metrics.expectCounter("grest_ws_broadcast_duplicates_total", [("api", "PublicChat")]).totalValue == 1)
     }
 
+    @Test func anInProcessPublishIsNotDeduplicated() async throws {
+        // Without a backend nothing repeats a message, so no id is remembered: the same message published twice is
+        // pushed twice.
+        let metrics = TestMetrics()
+        let broadcast = SocketBroadcast(contract: PublicChat.contract, metrics: metrics)
+        try await withServer({ try Self.register(broadcast, on: $0) }) { port in
+            let (client, inbox) = try await Self.subscriber(port: port, topics: ["room"])
+            let message = BroadcastMessage(id: "m-1", topic: "room", route: "PublicChat.newMessage", payload: Array(#""again""#.utf8))
+            try await broadcast.publish(message)
+            try await broadcast.publish(message)
+            #expect(await inbox.wait(for: 2) == ["again", "again"])
+            await client.disconnect()
+        }
+        #expect(metrics.counterTotal(label: "grest_ws_broadcast_duplicates_total") == 0)
+    }
+
     @Test func aSubscriberThatStopsReadingIsClosedWith1013AndNeverSlowsTheOthers() async throws {
         let metrics = TestMetrics()
         var limits = SocketBroadcast.Limits()
