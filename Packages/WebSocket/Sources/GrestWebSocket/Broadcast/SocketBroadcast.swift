@@ -1,6 +1,7 @@
 public import CoreMetrics
 public import GrestSchema
 import GrestWebSocketTransport
+import NIOCore
 import Synchronization
 
 /// One push published to a topic: what a ``BroadcastBackend`` carries between server instances.
@@ -182,11 +183,19 @@ public final class SocketBroadcast: Sendable {
 
     private func fanOut(_ message: BroadcastMessage, to targets: [Subscriber]) {
         guard !targets.isEmpty else { return }
-        let frame = SocketFrameCodec.encode(.message, path: message.route, payload: message.payload)
+        let frame = Self.frame(of: message)
         for target in targets { enqueue(frame, payloadBytes: message.payload.count, to: target) }
     }
 
-    private func enqueue(_ frame: [UInt8], payloadBytes: Int, to subscriber: Subscriber) {
+    /// The `m` frame of `message`, encoded once for all its subscribers, which send the same buffer (shared storage,
+    /// no copy, no second validation). Route and payload may come from another process through a backend, so invalid
+    /// UTF-8 is repaired to U+FFFD here, once per message, as the transport's `String` path did per socket.
+    static func frame(of message: BroadcastMessage) -> ByteBuffer {
+        let bytes = SocketFrameCodec.encode(.message, path: message.route, payload: message.payload)
+        return ByteBuffer(string: String(decoding: bytes, as: UTF8.self))
+    }
+
+    private func enqueue(_ frame: ByteBuffer, payloadBytes: Int, to subscriber: Subscriber) {
         switch subscriber.mailbox.withLock({ $0.append(frame, bytes: payloadBytes, limits: limits) }) {
         case .queued:
             break
@@ -287,12 +296,12 @@ extension SocketBroadcast {
     struct Mailbox: Sendable {
         enum AppendAction: Equatable { case queued, startDrain, overflow, closed }
 
-        private(set) var frames: [[UInt8]] = []
+        private(set) var frames: [ByteBuffer] = []
         private(set) var bytes = 0
         private(set) var isDraining = false
         private(set) var isClosed = false
 
-        mutating func append(_ frame: [UInt8], bytes count: Int, limits: Limits) -> AppendAction {
+        mutating func append(_ frame: ByteBuffer, bytes count: Int, limits: Limits) -> AppendAction {
             if isClosed { return .closed }
             if frames.count >= limits.maxPendingMessages || bytes + count > limits.maxPendingBytes { return .overflow }
             frames.append(frame)
@@ -303,7 +312,7 @@ extension SocketBroadcast {
         }
 
         /// The waiting frames, or `nil` (and the drain ends) when there are none.
-        mutating func takeBatch() -> [[UInt8]]? {
+        mutating func takeBatch() -> [ByteBuffer]? {
             guard !frames.isEmpty, !isClosed else {
                 isDraining = false
                 return nil
