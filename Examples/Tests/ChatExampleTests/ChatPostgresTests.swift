@@ -194,6 +194,41 @@ struct ChatPostgresTests {
         await a.stop()
         await b.stop()
     }
+    @Test func expiredRowsAreDeletedBesideTheDeliveryNotByThePublishers() async throws {
+        guard let postgres = try await PostgresServer.start() else { return }
+        defer { postgres.stop() }
+        let endpoint = try #require(PostgresEndpoint(url: postgres.url))
+        var logger = Logger(label: "test.broadcast.retention")
+        logger.logLevel = .error
+        let client = PostgresClient(configuration: endpoint.clientConfiguration, backgroundLogger: logger)
+        let pool = Task { await client.run() }
+        var configuration = PostgresBroadcastBackend.Configuration()
+        configuration.retention = .zero
+        configuration.pruneInterval = .milliseconds(100)
+        configuration.pruneBatchSize = 2  // one pass takes several statements
+        let backend = PostgresBroadcastBackend(
+            client: client, listenConfiguration: endpoint.connectionConfiguration, configuration: configuration, logger: logger)
+        try await backend.prepare()
+        func rows() async throws -> Int64 {
+            for try await count in try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM grest_broadcast")).decode(Int64.self) {
+                return count
+            }
+            return -1
+        }
+        for index in 0..<5 {
+            try await backend.publish(BroadcastMessage(id: "m\(index)", topic: "t", route: "ChatApi.newMessage", payload: Array("\(index)".utf8)))
+        }
+        #expect(try await rows() == 5, "publishing deletes nothing")
+        let delivery = Task { try await backend.run { _ in } }
+        let start = ContinuousClock.now
+        while try await rows() > 0, ContinuousClock.now - start < .seconds(5) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try await rows() == 0, "the rows past the retention were deleted by run(deliver:)'s pruning")
+        delivery.cancel()
+        _ = try? await delivery.value
+        pool.cancel()
+        await pool.value
+    }
+
     @Test func aServerKilledWithSIGKILLComesBackAndItsClientsCatchUpWhileTheOthersNoticeNothing() async throws {
         guard let binary = ChatServerProcess.binary else {
             try #require(ProcessInfo.processInfo.environment["CI"] == nil, "grest-chat-server is not built beside the tests")
