@@ -73,19 +73,26 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
     /// Creates the table if it does not exist, and marks where this instance's delivery starts. Call it before the
     /// server accepts sockets.
     public func prepare() async throws {
-        try await client.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    CREATE TABLE IF NOT EXISTS \(configuration.table) (
-                        seq BIGSERIAL PRIMARY KEY,
-                        id TEXT NOT NULL,
-                        topic TEXT NOT NULL,
-                        route TEXT NOT NULL,
-                        excluding TEXT,
-                        payload TEXT NOT NULL,
-                        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
-                    )
-                    """))
+        try await client.withTransaction(logger: logger) { connection in
+            // Servers starting at once create the table one at a time: concurrent `CREATE TABLE IF NOT EXISTS` can fail
+            // (a unique violation in the catalog). The lock ends with the transaction.
+            var lock = PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtext($1))")
+            lock.binds.append(configuration.table)
+            try await connection.query(lock, logger: logger)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE TABLE IF NOT EXISTS \(configuration.table) (
+                            seq BIGSERIAL PRIMARY KEY,
+                            id TEXT NOT NULL,
+                            topic TEXT NOT NULL,
+                            route TEXT NOT NULL,
+                            excluding TEXT,
+                            payload TEXT NOT NULL,
+                            created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                        )
+                        """), logger: logger)
+        }
         let start = try await client.withConnection { connection in try await maxSeq(on: connection) }
         preparedSeq.withLock { $0 = start }
     }
