@@ -239,11 +239,13 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
     private func pruneUntilCancelled() async {
         while (try? await Task.sleep(for: configuration.pruneInterval)) != nil {
             do {
+                // At least one row per statement, so a batch size of 0 cannot loop without end.
+                let size = max(1, configuration.pruneBatchSize)
                 var deleted = 0
                 repeat {
-                    let batch = try await pruneBatch()
+                    let batch = try await pruneBatch(size: size)
                     deleted += batch
-                    if batch < configuration.pruneBatchSize { break }
+                    if batch < size { break }
                 } while !Task.isCancelled
                 if deleted > 0 { logger.debug("broadcast: deleted expired rows", metadata: ["rows": "\(deleted)"]) }
             } catch where Task.isCancelled {
@@ -256,9 +258,8 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
         }
     }
 
-    /// Deletes the expired rows among the `pruneBatchSize` oldest (bounded work: an index range of the primary key);
-    /// how many.
-    func pruneBatch() async throws -> Int {
+    /// Deletes the expired rows among the `size` oldest (bounded work: an index range of the primary key); how many.
+    private func pruneBatch(size: Int) async throws -> Int {
         var query = PostgresQuery(
             unsafeSQL: """
                 WITH deleted AS (
@@ -269,7 +270,7 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
                 )
                 SELECT count(*) FROM deleted
                 """)
-        query.binds.append(Int64(configuration.pruneBatchSize))
+        query.binds.append(Int64(size))
         query.binds.append(Double(configuration.retention.components.seconds))
         for try await count in try await client.query(query, logger: logger).decode(Int64.self) { return Int(count) }
         return 0
