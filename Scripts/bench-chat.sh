@@ -7,21 +7,14 @@ cd "$(dirname "$0")/.."
 CLIENTS="${CLIENTS:-1000}"
 RATES="${RATES:-10 20 50}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
-export NODE_PATH=/usr/share/nodejs
-ulimit -n 65536 2>/dev/null || true
-
-if [ -z "${GREST_CHAT_SERVER:-}" ]; then
-    swift build -c release --product ChatServer >/dev/null
-fi
-SERVER="${GREST_CHAT_SERVER:-$(swift build -c release --show-bin-path)/ChatServer}"
-DATA="$(mktemp -d /tmp/grest-bench-chat.XXXXXX)"
+BENCH=bench-chat
+source Scripts/bench-chat/common.sh
 trap 'rm -rf "$DATA"' EXIT
 
 start_grest() {
     "$SERVER" --port 0 --db "$DATA/chat-$1.sqlite" >"$DATA/grest.out" 2>&1 &
     GREST_PID=$!
-    until grep -q "open http" "$DATA/grest.out"; do sleep 0.1; done
-    GREST_PORT=$(grep -o "open http://127.0.0.1:[0-9]*" "$DATA/grest.out" | grep -o "[0-9]*$")
+    GREST_PORT=$(server_port "$DATA/grest.out")
 }
 
 start_node() {

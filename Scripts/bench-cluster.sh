@@ -9,14 +9,8 @@ CLIENTS="${CLIENTS:-200}"
 SENDERS="${SENDERS:-4}"
 WINDOW="${WINDOW:-8}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-8}"
-export NODE_PATH=/usr/share/nodejs
-ulimit -n 65536 2>/dev/null || true
-
-if [ -z "${GREST_CHAT_SERVER:-}" ]; then
-    swift build -c release --product ChatServer >/dev/null
-fi
-SERVER="${GREST_CHAT_SERVER:-$(swift build -c release --show-bin-path)/ChatServer}"
-DATA="$(mktemp -d /tmp/grest-bench-cluster.XXXXXX)"
+BENCH=bench-cluster
+source Scripts/bench-chat/common.sh
 source Scripts/postgres.sh
 pids=()
 cleanup() {
@@ -47,8 +41,7 @@ start_server() {  # start_server NAME ARGS... → sets PORT, appends to pids
     local name=$1; shift
     "$SERVER" --port 0 --postgres "$PG_URL" "$@" >"$DATA/$name.out" 2>&1 &
     pids+=($!)
-    until grep -q "open http" "$DATA/$name.out" 2>/dev/null; do sleep 0.1; done
-    PORT=$(grep -o "open http://127.0.0.1:[0-9]*" "$DATA/$name.out" | grep -o "[0-9]*$")
+    PORT=$(server_port "$DATA/$name.out")
 }
 
 run() {  # run LABEL URLS SERVER_PIDS → prints a JSON line with cpu figures

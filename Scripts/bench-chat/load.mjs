@@ -1,37 +1,14 @@
 // The load for `make bench-chat`: N receivers (bob) in #general and one sender (alice) at a fixed rate; measures
 // delivered pushes/s and the latency from send to the moment every receiver has the message.
 // Usage: node load.mjs URL CLIENTS RATE SECONDS SERVER_PID  →  one JSON line.
-import {createRequire} from 'node:module';
 import {readFileSync} from 'node:fs';
 import {performance} from 'node:perf_hooks';
+import {connect, connectReceivers, percentile} from './client.mjs';
 
-const require = createRequire(import.meta.url);
-const WebSocket = require(process.env.WS_MODULE ?? '/usr/share/nodejs/ws');
 const [url, clientsArg, rateArg, secondsArg, pidArg] = process.argv.slice(2);
 const clients = Number(clientsArg), rate = Number(rateArg), seconds = Number(secondsArg);
 
 const rss = () => Number(readFileSync(`/proc/${pidArg}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) * 1024;
-
-function connect(token, onPush) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, {perMessageDeflate: false});
-    ws.on('open', () => ws.send(`h:::${JSON.stringify({authorization: `Bearer ${token}`})}`));
-    ws.on('error', reject);
-    let ready = false;
-    ws.on('message', (data) => {
-      const text = data.toString();
-      if (!ready) {
-        if (text.startsWith('k:')) { ready = true; resolve(ws); } else if (text.startsWith('x:')) reject(new Error(text));
-        return;
-      }
-      if (text.startsWith('m:ChatApi.newMessage:')) onPush(text);
-      else if (text.startsWith('r:')) {
-        const [type, path, id] = text.split(':', 3);  // server requests (areYouThere): answer them
-        ws.send(`s:${path}:${id}:{"success":true,"type":"OK","data":true}`);
-      } else if (text.startsWith('p:')) ws.send('o:::');
-    });
-  });
-}
 
 const sentAt = new Map();
 const receivedCount = new Map();
@@ -39,6 +16,7 @@ const allReceived = [];
 const deliveries = [];
 let delivered = 0, lastDelivery = 0;
 function onPush(text) {
+  if (!text.startsWith('m:ChatApi.newMessage:')) return;
   const start = text.indexOf('"text":"') + 8;
   const seq = Number(text.slice(start, text.indexOf('"', start)).slice(4));
   const now = performance.now();
@@ -53,13 +31,8 @@ function onPush(text) {
 }
 
 const rssBefore = rss();
-const receivers = [];
-for (let index = 0; index < clients; index += 50) {
-  const batch = [];
-  for (let j = index; j < Math.min(clients, index + 50); j++) batch.push(connect('bob', onPush));
-  receivers.push(...await Promise.all(batch));
-}
-const sender = await connect('alice', () => {});
+const receivers = await connectReceivers(clients, () => url, 'bob', onPush);
+const sender = await connect(url, 'alice', () => {});
 await new Promise((resolve) => setTimeout(resolve, 500));
 const rssAfter = rss();
 
@@ -80,11 +53,6 @@ for (let seq = 0; seq < total; seq++) {
 const deadline = performance.now() + 10000;
 while (delivered < total * clients && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 
-const percentile = (values, p) => {
-  if (values.length === 0) return null;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-};
 console.log(JSON.stringify({
   clients, rate, seconds,
   expected: total * clients, delivered,

@@ -3,35 +3,12 @@
 // for SECONDS. Measures pushes delivered per second to the receivers and the latency from send to delivery
 // (CLOCK_MONOTONIC via performance.now(): one process, so one clock).
 // Usage: node load.mjs URLS CLIENTS SENDERS WINDOW SECONDS  →  one JSON line.
-import {createRequire} from 'node:module';
 import {performance} from 'node:perf_hooks';
+import {connect, connectReceivers, percentile} from '../bench-chat/client.mjs';
 
-const require = createRequire(import.meta.url);
-const WebSocket = require(process.env.WS_MODULE ?? '/usr/share/nodejs/ws');
 const [urlsArg, clientsArg, sendersArg, windowArg, secondsArg] = process.argv.slice(2);
 const urls = urlsArg.split(',');
 const clients = Number(clientsArg), senders = Number(sendersArg), window = Number(windowArg), seconds = Number(secondsArg);
-
-function connect(url, token, onText) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, {perMessageDeflate: false});
-    ws.on('open', () => ws.send(`h:::${JSON.stringify({authorization: `Bearer ${token}`})}`));
-    ws.on('error', reject);
-    let ready = false;
-    ws.on('message', (data) => {
-      const text = data.toString();
-      if (!ready) {
-        if (text.startsWith('k:')) { ready = true; resolve(ws); } else if (text.startsWith('x:')) reject(new Error(text));
-        return;
-      }
-      if (text.startsWith('r:')) {
-        const [, path, id] = text.split(':', 3);  // server requests (areYouThere): answer them
-        ws.send(`s:${path}:${id}:{"success":true,"type":"OK","data":true}`);
-      } else if (text.startsWith('p:')) ws.send('o:::');
-      else onText(text);
-    });
-  });
-}
 
 let measuring = false;
 let delivered = 0;
@@ -45,12 +22,7 @@ function onPush(text) {
   if (delivered % 7 === 0) latencies.push(performance.now() - sent);
 }
 
-const receivers = [];
-for (let index = 0; index < clients; index += 50) {
-  const batch = [];
-  for (let j = index; j < Math.min(clients, index + 50); j++) batch.push(connect(`${urls[j % urls.length]}/ws/chat`, 'bob', onPush));
-  receivers.push(...await Promise.all(batch));
-}
+const receivers = await connectReceivers(clients, (j) => `${urls[j % urls.length]}/ws/chat`, 'bob', onPush);
 let sent = 0, acknowledged = 0, refused = 0, stop = false;
 const senderSockets = [];
 for (let index = 0; index < senders; index++) {
@@ -82,11 +54,6 @@ const messages = acknowledged - acknowledgedBefore;
 stop = true;
 await new Promise((resolve) => setTimeout(resolve, 1000));
 
-const percentile = (values, p) => {
-  if (values.length === 0) return null;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-};
 console.log(JSON.stringify({
   servers: urls.length, clients, senders, window, seconds: elapsed,
   messagesPerSecond: messages / elapsed, pushesPerSecond: deliveredInWindow / elapsed,

@@ -57,12 +57,13 @@ struct ChatServerCommand: AsyncParsableCommand {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await client.run() }
             let store = try await PostgresChatStore.open(client: client, logger: logger)
-            let backend = PostgresBroadcastBackend(client: client, listenConfiguration: endpoint.connectionConfiguration, logger: logger)
-            try await backend.prepare()
+            // --local-broadcast: no backend, so no broadcast table either.
+            let backend =
+                localBroadcast ? nil : PostgresBroadcastBackend(client: client, listenConfiguration: endpoint.connectionConfiguration, logger: logger)
+            try await backend?.prepare()
             let fanOut = localBroadcast ? "history" : "history and fan-out"
             try await serve(
-                store: store, broadcastBackend: localBroadcast ? nil : backend,
-                storage: "\(fanOut) in PostgreSQL \(endpoint.host):\(endpoint.port)/\(endpoint.database)")
+                store: store, broadcastBackend: backend, storage: "\(fanOut) in PostgreSQL \(endpoint.host):\(endpoint.port)/\(endpoint.database)")
             group.cancelAll()
         }
     }

@@ -16,7 +16,9 @@ import Synchronization
 ///   lost. Rows and notifications can overlap: delivery is at least once, and ``SocketBroadcast`` drops repeats by
 ///   message id, so each socket sees each message once.
 /// - **Bad input**: a notification on the channel that does not parse (a foreign writer) is logged and skipped.
-/// - **Retention**: rows older than `retention` are deleted every 1000 publications.
+/// - **Retention**: every `pruneInterval`, a child task of ``run(deliver:)`` (off the publish path) deletes the rows
+///   older than `retention`, at most `pruneBatchSize` of the oldest rows per statement; a failure is logged and
+///   retried at the next interval.
 ///
 /// The instance's ``PostgresClient`` (used to publish and to read rows) must be running (`client.run()`, a service).
 public final class PostgresBroadcastBackend: BroadcastBackend {
@@ -34,6 +36,10 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
         public var catchUpSlack = 1_024
         /// Rows older than this are deleted.
         public var retention: Duration = .seconds(600)
+        /// How often ``run(deliver:)`` deletes the rows older than `retention`.
+        public var pruneInterval: Duration = .seconds(60)
+        /// The oldest rows one delete statement looks at (it repeats while a whole batch was expired).
+        public var pruneBatchSize = 10_000
 
         public init() {}
     }
@@ -45,7 +51,6 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
     /// The highest `seq` when ``prepare()`` ran: the first `LISTEN` catches up from there, so what is published between
     /// start-up and the listener's first connection is not missed.
     private let preparedSeq = Mutex<Int64?>(nil)
-    private let publications = Atomic<Int>(0)
     private let connectionIDs = Atomic<Int>(1)
 
     /// - Parameters:
@@ -68,19 +73,26 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
     /// Creates the table if it does not exist, and marks where this instance's delivery starts. Call it before the
     /// server accepts sockets.
     public func prepare() async throws {
-        try await client.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    CREATE TABLE IF NOT EXISTS \(configuration.table) (
-                        seq BIGSERIAL PRIMARY KEY,
-                        id TEXT NOT NULL,
-                        topic TEXT NOT NULL,
-                        route TEXT NOT NULL,
-                        excluding TEXT,
-                        payload TEXT NOT NULL,
-                        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
-                    )
-                    """))
+        try await client.withTransaction(logger: logger) { connection in
+            // Servers starting at once create the table one at a time: concurrent `CREATE TABLE IF NOT EXISTS` can fail
+            // (a unique violation in the catalog). The lock ends with the transaction.
+            var lock = PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtext($1))")
+            lock.binds.append(configuration.table)
+            try await connection.query(lock, logger: logger)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE TABLE IF NOT EXISTS \(configuration.table) (
+                            seq BIGSERIAL PRIMARY KEY,
+                            id TEXT NOT NULL,
+                            topic TEXT NOT NULL,
+                            route TEXT NOT NULL,
+                            excluding TEXT,
+                            payload TEXT NOT NULL,
+                            created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                        )
+                        """), logger: logger)
+        }
         let start = try await client.withConnection { connection in try await maxSeq(on: connection) }
         preparedSeq.withLock { $0 = start }
     }
@@ -122,17 +134,20 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
                 delay = min(delay * 2, configuration.reconnectMaxDelay)
             }
         }
-        if publications.wrappingAdd(1, ordering: .relaxed).newValue % 1000 == 0 {
-            _ = try? await client.query(
-                PostgresQuery(
-                    unsafeSQL: "DELETE FROM \(configuration.table) WHERE created_at < now() - interval '\(configuration.retention.components.seconds) seconds'"
-                ), logger: logger)
-        }
     }
 
     // MARK: Listen
 
+    /// Listens (and delivers) until cancelled; beside it, a child task deletes expired rows every `pruneInterval`.
     public func run(deliver: @escaping @Sendable (BroadcastMessage) -> Void) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await self.pruneUntilCancelled() }
+            try await listen(deliver: deliver)
+            group.cancelAll()
+        }
+    }
+
+    private func listen(deliver: @escaping @Sendable (BroadcastMessage) -> Void) async throws {
         // Without `prepare()`, delivery starts with what commits after the first LISTEN.
         var highest = preparedSeq.withLock { $0 }
         // Rows before `highest` read again on a connect: none the first time, `catchUpSlack` after a reconnect.
@@ -216,6 +231,49 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
             last = seq
         }
         return (count, last)
+    }
+
+    // MARK: Retention
+
+    /// Every `pruneInterval` until cancelled, deletes the rows older than `retention`; failures are logged.
+    private func pruneUntilCancelled() async {
+        while (try? await Task.sleep(for: configuration.pruneInterval)) != nil {
+            do {
+                // At least one row per statement, so a batch size of 0 cannot loop without end.
+                let size = max(1, configuration.pruneBatchSize)
+                var deleted = 0
+                repeat {
+                    let batch = try await pruneBatch(size: size)
+                    deleted += batch
+                    if batch < size { break }
+                } while !Task.isCancelled
+                if deleted > 0 { logger.debug("broadcast: deleted expired rows", metadata: ["rows": "\(deleted)"]) }
+            } catch where Task.isCancelled {
+                return
+            } catch {
+                logger.warning(
+                    "broadcast: deleting expired rows failed; retrying in \(configuration.pruneInterval)",
+                    metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    /// Deletes the expired rows among the `size` oldest (bounded work: an index range of the primary key); how many.
+    private func pruneBatch(size: Int) async throws -> Int {
+        var query = PostgresQuery(
+            unsafeSQL: """
+                WITH deleted AS (
+                    DELETE FROM \(configuration.table) WHERE seq IN (
+                        SELECT seq FROM (SELECT seq, created_at FROM \(configuration.table) ORDER BY seq LIMIT $1) AS oldest
+                        WHERE created_at < now() - make_interval(secs => $2)
+                    ) RETURNING 1
+                )
+                SELECT count(*) FROM deleted
+                """)
+        query.binds.append(Int64(size))
+        query.binds.append(Double(configuration.retention.components.seconds))
+        for try await count in try await client.query(query, logger: logger).decode(Int64.self) { return Int(count) }
+        return 0
     }
 
     private func maxSeq(on connection: PostgresConnection) async throws -> Int64 {

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// A throwaway PostgreSQL server for the tests: `initdb` into a temporary folder, `pg_ctl start` on a free loopback
-/// port (its Unix socket in the same folder), stopped and removed by ``stop()``. As root, PostgreSQL's programs run as
-/// the `postgres` user (they refuse root). `Scripts/bootstrap` installs Debian's `postgresql`.
+/// port (its Unix socket in the same folder), stopped and removed by ``stop()``. The steps are `Scripts/postgres.sh`'s
+/// (`pg_init`, `pg_run`, `pg_halt`, as `make cluster` runs them; as root, as the `postgres` user, since PostgreSQL's
+/// programs refuse root). `Scripts/bootstrap` installs Debian's `postgresql`.
 final class PostgresServer: Sendable {
     let port: Int
     let folder: String
@@ -12,7 +13,12 @@ final class PostgresServer: Sendable {
 
     var url: String { "postgres://\(user)@127.0.0.1:\(port)/postgres" }
 
-    /// The folder of `pg_ctl` and `initdb`: Debian keeps them under /usr/lib/postgresql/VERSION/bin.
+    /// `Scripts/postgres.sh` of this repository.
+    static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Scripts/postgres.sh").path
+
+    /// The folder of `pg_ctl` and `psql`: Debian keeps them under /usr/lib/postgresql/VERSION/bin.
     static var binaries: String? {
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         let sorted = versions.compactMap { Int($0) }.sorted(by: >)
@@ -29,7 +35,7 @@ final class PostgresServer: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let server = PostgresServer(port: try await freeLoopbackPort(), folder: folder, binaries: binaries)
         if getuid() == 0 { try server.run("/bin/chown", ["postgres:postgres", folder], asPostgres: false) }
-        try server.run(binaries + "/initdb", ["-D", folder + "/data", "-U", server.user, "--auth=trust", "-E", "UTF8", "--no-sync"])
+        try server.script("pg_init", [folder + "/data"])
         try server.startServer()
         return server
     }
@@ -42,17 +48,12 @@ final class PostgresServer: Sendable {
 
     /// `pg_ctl start`, waiting until it accepts connections.
     func startServer() throws {
-        try run(
-            binaries + "/pg_ctl",
-            [
-                "-D", folder + "/data", "-l", folder + "/log", "-w", "-t", "30", "start", "-o",
-                "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-            ])
+        try script("pg_run", [folder + "/data", folder, "\(port)", folder + "/log", "fsync=off", "synchronous_commit=off", "full_page_writes=off"])
     }
 
     /// `pg_ctl stop -m fast`: connections are dropped, the data stays.
     func stopServer() throws {
-        try run(binaries + "/pg_ctl", ["-D", folder + "/data", "-w", "-t", "30", "stop", "-m", "fast"])
+        try script("pg_halt", [folder + "/data"])
     }
 
     /// Stops the server and removes its folder.
@@ -64,6 +65,12 @@ final class PostgresServer: Sendable {
     /// Runs `psql -c sql` against the server.
     func psql(_ sql: String) throws {
         try run(binaries + "/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+    }
+
+    /// Runs `function` of `Scripts/postgres.sh` with `arguments` (it switches to the `postgres` user itself).
+    private func script(_ function: String, _ arguments: [String]) throws {
+        let call = ([function] + arguments).map(Self.quoted).joined(separator: " ")
+        try run("/bin/bash", ["-c", ". \(Self.quoted(Self.script)) && \(call)"], asPostgres: false)
     }
 
     private func run(_ program: String, _ arguments: [String], asPostgres: Bool = true) throws {

@@ -86,6 +86,38 @@ struct SocketBroadcastTests {
         #expect(try metrics.expectCounter("grest_ws_broadcast_duplicates_total", [("api", "PublicChat")]).totalValue == 1)
     }
 
+    @Test func invalidUTF8FromABackendIsRepairedOnceForEverySubscriber() async throws {
+        // The frame is encoded once and its buffer sent as trusted text to each subscriber: the repair happens before.
+        let broadcast = SocketBroadcast(contract: PublicChat.contract)
+        try await withServer({ try Self.register(broadcast, on: $0) }) { port in
+            let (first, toFirst) = try await Self.subscriber(port: port, topics: ["room"])
+            let (second, toSecond) = try await Self.subscriber(port: port, topics: ["room"])
+            let payload: [UInt8] = [0x22, 0x61, 0xFF, 0x62, 0x22]  // "a\xFFb"
+            broadcast.deliver(BroadcastMessage(id: "m-1", topic: "room", route: "PublicChat.newMessage", payload: payload))
+            broadcast.deliver(BroadcastMessage(id: "m-2", topic: "room", route: "PublicChat.newMessage", payload: Array(#""after""#.utf8)))
+            #expect(Set(await toFirst.wait(for: 2)) == ["a\u{FFFD}b", "after"])
+            #expect(Set(await toSecond.wait(for: 2)) == ["a\u{FFFD}b", "after"])
+            await first.disconnect()
+            await second.disconnect()
+        }
+    }
+
+    @Test func anInProcessPublishIsNotDeduplicated() async throws {
+        // Without a backend nothing repeats a message, so no id is remembered: the same message published twice is
+        // pushed twice.
+        let metrics = TestMetrics()
+        let broadcast = SocketBroadcast(contract: PublicChat.contract, metrics: metrics)
+        try await withServer({ try Self.register(broadcast, on: $0) }) { port in
+            let (client, inbox) = try await Self.subscriber(port: port, topics: ["room"])
+            let message = BroadcastMessage(id: "m-1", topic: "room", route: "PublicChat.newMessage", payload: Array(#""again""#.utf8))
+            try await broadcast.publish(message)
+            try await broadcast.publish(message)
+            #expect(await inbox.wait(for: 2) == ["again", "again"])
+            await client.disconnect()
+        }
+        #expect(metrics.counterTotal(label: "grest_ws_broadcast_duplicates_total") == 0)
+    }
+
     @Test func aSubscriberThatStopsReadingIsClosedWith1013AndNeverSlowsTheOthers() async throws {
         let metrics = TestMetrics()
         var limits = SocketBroadcast.Limits()

@@ -1,6 +1,7 @@
 public import CoreMetrics
 public import GrestSchema
 import GrestWebSocketTransport
+import NIOCore
 import Synchronization
 
 /// One push published to a topic: what a ``BroadcastBackend`` carries between server instances.
@@ -136,8 +137,9 @@ public final class SocketBroadcast: Sendable {
     /// Publishes an encoded message (a backend relaying, or a proxy).
     public func publish(_ message: BroadcastMessage) async throws(ServiceError) {
         guard let backend else {
+            // In-process: each publish is delivered exactly once, so no id is remembered (no de-duplication).
             counters.published(ok: true)
-            deliver(message)
+            fanOut(message, to: state.withLock { $0.targets(of: message) })
             return
         }
         do {
@@ -165,24 +167,35 @@ public final class SocketBroadcast: Sendable {
         try await backend.run { [weak self] message in self?.deliver(message) }
     }
 
-    /// Delivers `message` to the local subscribers of its topic, once per message id.
+    /// Delivers `message` from a backend to the local subscribers of its topic, once per message id (a backend
+    /// delivers at least once; the last ``Limits/deduplicationWindow`` ids are remembered).
     public func deliver(_ message: BroadcastMessage) {
-        let (targets, isRepeat) = state.withLock { state -> ([Subscriber], Bool) in
-            guard state.seen.insert(message.id) else { return ([], true) }
-            guard let keys = state.topics[message.topic] else { return ([], false) }
-            let skipped = message.excluding.flatMap { state.topics[$0] } ?? []
-            return (keys.compactMap { key in skipped.contains(key) ? nil : state.subscribers[key]?.subscriber }, false)
+        let targets = state.withLock { state -> [Subscriber]? in
+            guard state.seen.insert(message.id) else { return nil }
+            return state.targets(of: message)
         }
-        if isRepeat {
+        guard let targets else {
             counters.duplicate.increment()
             return
         }
+        fanOut(message, to: targets)
+    }
+
+    private func fanOut(_ message: BroadcastMessage, to targets: [Subscriber]) {
         guard !targets.isEmpty else { return }
-        let frame = SocketFrameCodec.encode(.message, path: message.route, payload: message.payload)
+        let frame = Self.frame(of: message)
         for target in targets { enqueue(frame, payloadBytes: message.payload.count, to: target) }
     }
 
-    private func enqueue(_ frame: [UInt8], payloadBytes: Int, to subscriber: Subscriber) {
+    /// The `m` frame of `message`, encoded once for all its subscribers, which send the same buffer (shared storage,
+    /// no copy, no second validation). Route and payload may come from another process through a backend, so invalid
+    /// UTF-8 is repaired to U+FFFD here, once per message, as the transport's `String` path did per socket.
+    static func frame(of message: BroadcastMessage) -> ByteBuffer {
+        let bytes = SocketFrameCodec.encode(.message, path: message.route, payload: message.payload)
+        return ByteBuffer(string: String(decoding: bytes, as: UTF8.self))
+    }
+
+    private func enqueue(_ frame: ByteBuffer, payloadBytes: Int, to subscriber: Subscriber) {
         switch subscriber.mailbox.withLock({ $0.append(frame, bytes: payloadBytes, limits: limits) }) {
         case .queued:
             break
@@ -260,6 +273,13 @@ extension SocketBroadcast {
         var topics: [String: Set<ObjectIdentifier>] = [:]
         var seen: RecentIDs
 
+        /// The subscribers of `message`'s topic, less those subscribed to its `excluding` topic.
+        func targets(of message: BroadcastMessage) -> [Subscriber] {
+            guard let keys = topics[message.topic] else { return [] }
+            let skipped = message.excluding.flatMap { topics[$0] } ?? []
+            return keys.compactMap { key in skipped.contains(key) ? nil : subscribers[key]?.subscriber }
+        }
+
         mutating func remove(_ key: ObjectIdentifier, from removed: Set<String>?) {
             guard let subscriber = subscribers[key] else { return }
             let topicsToLeave = removed.map { $0.intersection(subscriber.topics) } ?? subscriber.topics
@@ -276,12 +296,12 @@ extension SocketBroadcast {
     struct Mailbox: Sendable {
         enum AppendAction: Equatable { case queued, startDrain, overflow, closed }
 
-        private(set) var frames: [[UInt8]] = []
+        private(set) var frames: [ByteBuffer] = []
         private(set) var bytes = 0
         private(set) var isDraining = false
         private(set) var isClosed = false
 
-        mutating func append(_ frame: [UInt8], bytes count: Int, limits: Limits) -> AppendAction {
+        mutating func append(_ frame: ByteBuffer, bytes count: Int, limits: Limits) -> AppendAction {
             if isClosed { return .closed }
             if frames.count >= limits.maxPendingMessages || bytes + count > limits.maxPendingBytes { return .overflow }
             frames.append(frame)
@@ -292,7 +312,7 @@ extension SocketBroadcast {
         }
 
         /// The waiting frames, or `nil` (and the drain ends) when there are none.
-        mutating func takeBatch() -> [[UInt8]]? {
+        mutating func takeBatch() -> [ByteBuffer]? {
             guard !frames.isEmpty, !isClosed else {
                 isDraining = false
                 return nil
@@ -313,22 +333,28 @@ extension SocketBroadcast {
         }
     }
 
-    /// A bounded set of the most recent ids (FIFO eviction).
+    /// A bounded set of the most recent ids (FIFO eviction); grows as ids arrive, so an in-process broadcast, which
+    /// inserts none, holds none.
     struct RecentIDs: Sendable {
         private var members: Set<String> = []
-        private var order: [String?]
+        private var order: [String] = []
         private var next = 0
+        private let capacity: Int
 
         init(capacity: Int) {
-            order = Array(repeating: nil, count: max(1, capacity))
+            self.capacity = max(1, capacity)
         }
 
         /// Inserts `id`; `false` when it is already a member.
         mutating func insert(_ id: String) -> Bool {
             guard members.insert(id).inserted else { return false }
-            if let evicted = order[next] { members.remove(evicted) }
+            if order.count < capacity {
+                order.append(id)
+                return true
+            }
+            members.remove(order[next])
             order[next] = id
-            next = (next + 1) % order.count
+            next = (next + 1) % capacity
             return true
         }
     }

@@ -256,10 +256,11 @@ final class SocketPeer: Sendable {
         }
     }
 
-    /// Sends an encoded `m` frame (a broadcast push); throws the transport's error, such as a full send queue.
-    func push(_ frame: [UInt8]) async throws {
+    /// Sends an encoded `m` frame (a broadcast push, one buffer shared by every subscriber, valid UTF-8: see
+    /// `SocketBroadcast.frame(of:)`) as trusted text; throws the transport's error, such as a full send queue.
+    func push(_ frame: ByteBuffer) async throws {
         guard !isClosed else { throw WebSocketError.connectionClosed }
-        try await send(Self.repairedText(frame))
+        try await send(frame)
     }
 
     /// Sends raw frame bytes; failures mean the socket is going away, which the read loop notices.
@@ -303,7 +304,8 @@ final class SocketPeer: Sendable {
     }
 
     /// Hands the frame to the transport as text without a second validation: the frames made here are written by
-    /// ``SocketFrameCodec`` from Strings and `JSONWriter` output, the others went through ``repairedText(_:)``.
+    /// ``SocketFrameCodec`` from Strings and `JSONWriter` output, the others went through ``repairedText(_:)`` (broadcast
+    /// pushes through `SocketBroadcast.frame(of:)`).
     private func write(_ frame: ByteBuffer) async throws {
         if configuration.wireLog != .off { log("outgoing", frame.readableBytesView, nonOK: Self.isErrorReply(frame.readableBytesView)) }
         try await transport.send(trustedText: frame)
