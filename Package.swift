@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "GrestSchema", targets: ["GrestSchema"]),
         .library(name: "GrestContext", targets: ["GrestContext"]),
+        .library(name: "GrestMiddleware", targets: ["GrestMiddleware"]),
         .library(name: "GrestHTTP", targets: ["GrestHTTP"]),
         .library(name: "GrestWebSocketTransport", targets: ["GrestWebSocketTransport"]),
         .library(name: "WebSocketCompression", targets: ["WebSocketCompression"]),
@@ -73,9 +74,14 @@ let package = Package(
         ),
         // Packages/Http
         .target(
+            name: "GrestMiddleware",
+            dependencies: ["GrestSchema", "GrestContext", .product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Packages/Http/Sources/GrestMiddleware"
+        ),
+        .target(
             name: "GrestHTTP",
             dependencies: [
-                "GrestSchema", "GrestContext",
+                "GrestMiddleware", "GrestSchema", "GrestContext",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import GrestMiddleware
 import GrestContext
 import GrestSchema
 import NIOCore
