@@ -1,5 +1,5 @@
-import GrestMiddleware
 import GrestContext
+import GrestMiddleware
 import GrestSchema
 import NIOCore
 import NIOHTTP1
