@@ -4,7 +4,7 @@
 SWIFT ?= swift
 PACKAGES := Schema Context $(notdir $(wildcard Packages/Http Packages/WebSocket Packages/Metrics Packages/Discovery Packages/TestKit))
 
-.PHONY: all bootstrap build test test-packages check-standalone check-versions check-release release run chat-client schema-demo bench bench-schema bench-http bench-ws bench-rpc conformance \
+.PHONY: all bootstrap build test test-packages check-standalone check-boundaries check-versions check-release release run chat-client schema-demo bench bench-schema bench-http bench-ws bench-rpc conformance \
         conformance-json conformance-autobahn format lint clean
 
 all: build
@@ -40,7 +40,7 @@ test: bootstrap
 # they do not declare cannot compile). The NIO-based packages share one scratch folder so SwiftNIO and its
 # siblings compile once; the explicit import check fails a target that imports a module it does not declare.
 STANDALONE_SHARED := .build-standalone/shared
-check-standalone: bootstrap check-versions
+check-standalone: bootstrap check-versions check-boundaries
 	@set -e; for p in $(PACKAGES); do \
 	  case $$p in Schema|Context) scratch=.build-standalone/$$p ;; *) scratch=$(STANDALONE_SHARED) ;; esac; \
 	  echo "== Packages/$$p (standalone, $$scratch)"; \
@@ -49,6 +49,12 @@ check-standalone: bootstrap check-versions
 	@echo "== Examples (standalone)"
 	$(SWIFT) build --package-path Examples --scratch-path .build-examples
 	bash Scripts/check-release.sh
+
+# The module boundaries adopters see (issue #11 §2), read from the manifests without compiling: GrestMiddleware links no
+# HTTP server, GrestWebSocketClient no GrestHTTP and no socket server, GrestWebSocket (server) no swift-crypto; in each
+# package's own manifest and in the root one.
+check-boundaries:
+	python3 Scripts/check-boundaries
 
 # Every manifest names the root Package.swift's floor for each shared dependency.
 check-versions:

@@ -14,10 +14,13 @@ let package = Package(
     products: [
         .library(name: "GrestSchema", targets: ["GrestSchema"]),
         .library(name: "GrestContext", targets: ["GrestContext"]),
+        .library(name: "GrestMiddleware", targets: ["GrestMiddleware"]),
         .library(name: "GrestHTTP", targets: ["GrestHTTP"]),
         .library(name: "GrestWebSocketTransport", targets: ["GrestWebSocketTransport"]),
         .library(name: "WebSocketCompression", targets: ["WebSocketCompression"]),
+        .library(name: "GrestWebSocketCore", targets: ["GrestWebSocketCore"]),
         .library(name: "GrestWebSocket", targets: ["GrestWebSocket"]),
+        .library(name: "GrestWebSocketClient", targets: ["GrestWebSocketClient"]),
         .library(name: "GrestMetrics", targets: ["GrestMetrics"]),
         .library(name: "GrestMetricsTesting", targets: ["GrestMetricsTesting"]),
         .library(name: "GrestMetricsHTTP", targets: ["GrestMetricsHTTP"]),
@@ -73,9 +76,14 @@ let package = Package(
         ),
         // Packages/Http
         .target(
+            name: "GrestMiddleware",
+            dependencies: ["GrestSchema", "GrestContext", .product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Packages/Http/Sources/GrestMiddleware"
+        ),
+        .target(
             name: "GrestHTTP",
             dependencies: [
-                "GrestSchema", "GrestContext",
+                "GrestMiddleware", "GrestSchema", "GrestContext",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -125,17 +133,34 @@ let package = Package(
             path: "Packages/WebSocket/Sources/WebSocketCompression"
         ),
         .target(
-            name: "GrestWebSocket",
+            name: "GrestWebSocketCore",
             dependencies: [
-                "GrestWebSocketTransport", "WebSocketCompression", "GrestSchema", "GrestContext", "GrestHTTP",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "GrestWebSocketTransport", "GrestSchema", "GrestContext", "GrestMiddleware",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Packages/WebSocket/Sources/GrestWebSocketCore",
+            exclude: ["PROTOCOL-NOTES.md"]
+        ),
+        .target(
+            name: "GrestWebSocket",
+            dependencies: [
+                "GrestWebSocketCore", "GrestWebSocketTransport", "WebSocketCompression", "GrestSchema", "GrestContext", "GrestHTTP",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            path: "Packages/WebSocket/Sources/GrestWebSocket",
-            exclude: ["PROTOCOL-NOTES.md"]
+            path: "Packages/WebSocket/Sources/GrestWebSocket"
+        ),
+        .target(
+            name: "GrestWebSocketClient",
+            dependencies: [
+                "GrestWebSocketCore", "GrestWebSocketTransport", "WebSocketCompression", "GrestSchema", "GrestContext", "GrestMiddleware",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Packages/WebSocket/Sources/GrestWebSocketClient"
         ),
         .testTarget(
             name: "WebSocketCompressionTests",
@@ -160,7 +185,8 @@ let package = Package(
         .testTarget(
             name: "GrestWebSocketTests",
             dependencies: [
-                "GrestWebSocket", "GrestWebSocketTransport", "WebSocketCompression", "GrestSchema", "GrestHTTP", "GrestContext",
+                "GrestWebSocket", "GrestWebSocketCore", "GrestWebSocketClient", "GrestWebSocketTransport", "WebSocketCompression",
+                "GrestSchema", "GrestHTTP", "GrestContext",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 "PeerProcesses",
@@ -206,7 +232,7 @@ let package = Package(
         .target(
             name: "GrestDiscoveryIntegration",
             dependencies: [
-                "GrestDiscovery", "GrestSchema", "GrestHTTP", "GrestWebSocket",
+                "GrestDiscovery", "GrestSchema", "GrestHTTP", "GrestWebSocket", "GrestWebSocketClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -246,7 +272,7 @@ let package = Package(
         .testTarget(
             name: "GrestDiscoveryIntegrationTests",
             dependencies: [
-                "GrestDiscovery", "GrestDiscoveryIntegration", "GrestSchema", "GrestHTTP", "GrestWebSocket",
+                "GrestDiscovery", "GrestDiscoveryIntegration", "GrestSchema", "GrestHTTP", "GrestWebSocket", "GrestWebSocketClient",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -256,7 +282,7 @@ let package = Package(
             name: "GrestDiscoveryLocalTests",
             dependencies: [
                 "GrestDiscovery", "GrestDiscoveryLocal", "GrestDiscoveryIntegration", "GrestHTTP", "GrestSchema", "GrestWebSocket",
-                "GrestWebSocketTransport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                "GrestWebSocketClient", "GrestWebSocketTransport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Packages/Discovery/Tests/GrestDiscoveryLocalTests"
         ),
@@ -264,7 +290,7 @@ let package = Package(
         .target(
             name: "GrestTestKit",
             dependencies: [
-                "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket", "GrestDiscovery",
+                "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket", "GrestWebSocketClient", "GrestDiscovery",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -276,7 +302,7 @@ let package = Package(
         .testTarget(
             name: "GrestTestKitTests",
             dependencies: [
-                "GrestTestKit", "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket", "GrestDiscovery",
+                "GrestTestKit", "GrestSchema", "GrestContext", "GrestHTTP", "GrestWebSocket", "GrestWebSocketClient", "GrestDiscovery",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -322,7 +348,8 @@ let package = Package(
         .testTarget(
             name: "ChatExampleTests",
             dependencies: [
-                "ChatExample", "GrestWebSocket", "GrestWebSocketTransport", "GrestHTTP", "GrestSchema", "GrestMetrics", "GrestTestKit",
+                "ChatExample", "GrestWebSocket", "GrestWebSocketClient", "GrestWebSocketTransport", "GrestHTTP", "GrestSchema", "GrestMetrics",
+                "GrestTestKit",
                 "GrestBroadcastPostgres",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -78,7 +78,7 @@ let package = Package(
             dependencies: [
                 "ChatExample",
                 .product(name: "GrestSchema", package: "Schema"),
-                .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "GrestWebSocketClient", package: "WebSocket"),
                 .product(name: "Tagged", package: "swift-tagged"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -95,6 +95,7 @@ let package = Package(
             dependencies: [
                 "ChatExample",
                 .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "GrestWebSocketClient", package: "WebSocket"),
                 .product(name: "GrestWebSocketTransport", package: "WebSocket"),
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestSchema", package: "Schema"),

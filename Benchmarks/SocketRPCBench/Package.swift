@@ -22,6 +22,7 @@ let package = Package(
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "GrestWebSocketClient", package: "WebSocket"),
                 .product(name: "GrestWebSocketTransport", package: "WebSocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

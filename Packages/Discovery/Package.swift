@@ -37,6 +37,7 @@ let package = Package(
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "GrestWebSocketClient", package: "WebSocket"),
                 .product(name: "GrestWebSocketTransport", package: "WebSocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -85,6 +86,7 @@ let package = Package(
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "GrestWebSocketClient", package: "WebSocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -96,6 +98,7 @@ let package = Package(
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestWebSocket", package: "WebSocket"),
+                .product(name: "GrestWebSocketClient", package: "WebSocket"),
                 .product(name: "GrestWebSocketTransport", package: "WebSocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

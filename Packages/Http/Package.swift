@@ -6,6 +6,7 @@ let package = Package(
     // `Synchronization.Mutex` needs the Swift 6 runtime: macOS 15 / iOS 18 and friends. Linux has no floor.
     platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
+        .library(name: "GrestMiddleware", targets: ["GrestMiddleware"]),
         .library(name: "GrestHTTP", targets: ["GrestHTTP"]),
         .executable(name: "grest-http-bench-server", targets: ["grest-http-bench-server"]),
     ],
@@ -18,11 +19,23 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
-        // Server, router, middleware, permission gate, protocol-neutral upgrade dispatcher and typed client. No Foundation,
+        // The transport-neutral layer: the `TransportMiddleware` protocol and chain, inbound/outbound request views,
+        // bearer auth, the permission gate, registry and surfaces. No server, no client, no NIOPosix: a socket-only or
+        // client-only adopter links this without the HTTP server.
+        .target(
+            name: "GrestMiddleware",
+            dependencies: [
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestContext", package: "Context"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // Server, router, protocol-neutral upgrade dispatcher and typed client; re-exports GrestMiddleware. No Foundation,
         // no WebSocket: GrestWebSocket brings its own upgrade.
         .target(
             name: "GrestHTTP",
             dependencies: [
+                "GrestMiddleware",
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestContext", package: "Context"),
                 .product(name: "NIOCore", package: "swift-nio"),

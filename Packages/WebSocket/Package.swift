@@ -7,7 +7,9 @@ let package = Package(
     products: [
         .library(name: "GrestWebSocketTransport", targets: ["GrestWebSocketTransport"]),
         .library(name: "WebSocketCompression", targets: ["WebSocketCompression"]),
+        .library(name: "GrestWebSocketCore", targets: ["GrestWebSocketCore"]),
         .library(name: "GrestWebSocket", targets: ["GrestWebSocket"]),
+        .library(name: "GrestWebSocketClient", targets: ["GrestWebSocketClient"]),
         .executable(name: "grest-ws-echo", targets: ["grest-ws-echo"]),
         .executable(name: "grest-ws-autobahn-client", targets: ["grest-ws-autobahn-client"]),
     ],
@@ -45,28 +47,56 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // The typed socket RPC layer over the grest-ts wire protocol: the value-type protocol core (frame codec,
-        // handshake, pending requests, dispatch, reconnect, heartbeat, pool) and its driver (server, client, peer).
+        // The typed socket RPC layer over the grest-ts wire protocol, in three targets (PROTOCOL-NOTES.md).
+        // The shared core: contracts and schemas, frame codec, pending requests, dispatch, heartbeat, metrics, broadcast,
+        // the peer. Transport-neutral middleware and permissions come from GrestMiddleware: no GrestHTTP, no swift-crypto.
+        .target(
+            name: "GrestWebSocketCore",
+            dependencies: [
+                "GrestWebSocketTransport",
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestContext", package: "Context"),
+                .product(name: "GrestMiddleware", package: "Http"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["PROTOCOL-NOTES.md"]
+        ),
+        // The server side: sockets hosted on GrestHTTP's HTTPServer (upgrade, handshake, permission surfaces).
+        // Re-exports the core; no swift-crypto.
         .target(
             name: "GrestWebSocket",
             dependencies: [
+                "GrestWebSocketCore",
                 "GrestWebSocketTransport",
                 "WebSocketCompression",
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestContext", package: "Context"),
                 .product(name: "GrestHTTP", package: "Http"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            exclude: ["PROTOCOL-NOTES.md"]
+            ]
+        ),
+        // The client side: SocketClient, reconnect, pool (swift-crypto for pool keys). Re-exports the core; no GrestHTTP.
+        .target(
+            name: "GrestWebSocketClient",
+            dependencies: [
+                "GrestWebSocketCore",
+                "GrestWebSocketTransport",
+                "WebSocketCompression",
+                .product(name: "GrestSchema", package: "Schema"),
+                .product(name: "GrestContext", package: "Context"),
+                .product(name: "GrestMiddleware", package: "Http"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "GrestWebSocketTests",
             dependencies: [
-                "GrestWebSocket", "GrestWebSocketTransport", "WebSocketCompression",
+                "GrestWebSocket", "GrestWebSocketCore", "GrestWebSocketClient", "GrestWebSocketTransport", "WebSocketCompression",
                 .product(name: "GrestSchema", package: "Schema"),
                 .product(name: "GrestHTTP", package: "Http"),
                 .product(name: "GrestContext", package: "Context"),

@@ -3,7 +3,7 @@ import ArgumentParser
 import ChatExample
 import GrestHTTP
 import GrestSchema
-import GrestWebSocket
+import GrestWebSocketClient
 import Tagged
 
 @main

@@ -3,6 +3,7 @@ import Foundation
 import GrestHTTP
 import GrestMetrics
 import GrestWebSocket
+import GrestWebSocketClient
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -4,6 +4,7 @@ import GrestBroadcastPostgres
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
+import GrestWebSocketClient
 import GrestWebSocketTransport
 import Logging
 import PostgresNIO

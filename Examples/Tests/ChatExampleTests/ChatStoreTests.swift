@@ -3,6 +3,7 @@ import Foundation
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
+import GrestWebSocketClient
 import Testing
 import SQLiteNIO
 import Tagged

@@ -7,6 +7,7 @@
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
+import GrestWebSocketClient
 import GrestWebSocketTransport
 import NIOCore
 import NIOPosix

@@ -1,6 +1,7 @@
 public import GrestDiscovery
 public import GrestSchema
 public import GrestWebSocket
+public import GrestWebSocketClient
 
 extension WebSocketSchema {
     /// A socket client without a URL (grest-ts `resolveWsDomain`): the origin is resolved now (so an unknown API

@@ -3,6 +3,7 @@ import GrestDiscoveryIntegration
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
+import GrestWebSocketClient
 import Logging
 import ServiceLifecycle
 import Testing

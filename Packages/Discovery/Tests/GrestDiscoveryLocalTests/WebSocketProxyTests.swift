@@ -3,6 +3,7 @@ import GrestDiscoveryLocal
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
+import GrestWebSocketClient
 import NIOCore
 import NIOPosix
 import Synchronization

@@ -3,6 +3,7 @@ import GrestHTTP
 import GrestSchema
 import GrestTestKit
 import GrestWebSocket
+import GrestWebSocketClient
 import Testing
 
 /// Service A of these tests: looks users up in service B, which it finds through its environment's discovery

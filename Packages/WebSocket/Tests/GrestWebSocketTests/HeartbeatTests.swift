@@ -1,6 +1,8 @@
 import Testing
 
 @testable import GrestWebSocket
+@testable import GrestWebSocketClient
+@testable import GrestWebSocketCore
 
 @Suite("Heartbeat", .timeLimit(.minutes(2)))
 struct HeartbeatTests {

@@ -2,6 +2,8 @@ import GrestSchema
 import Testing
 
 @testable import GrestWebSocket
+@testable import GrestWebSocketClient
+@testable import GrestWebSocketCore
 import Foundation
 
 @Suite("Pending requests", .timeLimit(.minutes(2)))

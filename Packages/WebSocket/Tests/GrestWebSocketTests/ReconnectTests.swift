@@ -2,6 +2,8 @@ import GrestSchema
 import Testing
 
 @testable import GrestWebSocket
+@testable import GrestWebSocketClient
+@testable import GrestWebSocketCore
 
 /// A deterministic generator for jitter tests.
 struct FixedRandom: RandomNumberGenerator, Sendable {

@@ -2,6 +2,8 @@ import GrestSchema
 import Testing
 
 @testable import GrestWebSocket
+@testable import GrestWebSocketClient
+@testable import GrestWebSocketCore
 
 @Suite("Server handshake", .timeLimit(.minutes(2)))
 struct ServerHandshakeTests {

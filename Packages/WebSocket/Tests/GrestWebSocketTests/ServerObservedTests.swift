@@ -1,6 +1,7 @@
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
+import GrestWebSocketClient
 import GrestWebSocketTransport
 import Testing
 

@@ -1,6 +1,7 @@
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
+import GrestWebSocketClient
 import Testing
 
 /// Values reported by callbacks on other tasks, awaited one by one in order (no polling).

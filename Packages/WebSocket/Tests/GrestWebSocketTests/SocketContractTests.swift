@@ -2,6 +2,8 @@ import GrestSchema
 import Testing
 
 @testable import GrestWebSocket
+@testable import GrestWebSocketClient
+@testable import GrestWebSocketCore
 
 @Suite("Contract and schema builder")
 struct SocketContractTests {

@@ -3,6 +3,8 @@ import NIOCore
 import Testing
 
 @testable import GrestWebSocket
+@testable import GrestWebSocketClient
+@testable import GrestWebSocketCore
 
 @Suite("Wire: TYPE:PATH:ID:DATA")
 struct SocketFrameCodecTests {

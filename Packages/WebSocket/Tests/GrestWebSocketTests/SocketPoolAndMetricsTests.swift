@@ -2,6 +2,7 @@ import GrestContext
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
+import GrestWebSocketClient
 import GrestWebSocketTransport
 import MetricsTestKit
 import NIOCore

@@ -2,6 +2,8 @@ import Synchronization
 import Testing
 
 @testable import GrestWebSocket
+@testable import GrestWebSocketClient
+@testable import GrestWebSocketCore
 
 final class FakeConnection: PoolableConnection {
     let name: String

@@ -1,5 +1,6 @@
 import GrestHTTP
 import GrestWebSocket
+import GrestWebSocketClient
 import Logging
 import Synchronization
 import Testing

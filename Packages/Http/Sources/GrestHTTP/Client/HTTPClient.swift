@@ -1,3 +1,4 @@
+import GrestMiddleware
 public import GrestSchema
 public import NIOCore
 import NIOHTTP1

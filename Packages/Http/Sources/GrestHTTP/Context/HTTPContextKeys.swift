@@ -1,5 +1,4 @@
 public import GrestContext
-public import GrestSchema
 
 /// What the server knows about the request being handled (grest-ts `GG_HTTP_REQUEST`).
 public struct HTTPRequestInfo: Sendable, Hashable {
@@ -24,14 +23,4 @@ public struct HTTPRequestInfo: Sendable, Hashable {
 
     /// The current request's info, if any.
     public static var current: HTTPRequestInfo? { key.get() }
-}
-
-/// The caller's scopes in the context (grest-ts `GG_PERMISSIONS`): set on every request when a resolver is
-/// wired and resolved an identity, public routes included, for finer checks inside handlers.
-///
-/// ```swift
-/// if PermissionContext.checker.get()?.has("items:admin") == true { … }
-/// ```
-public enum PermissionContext {
-    public static let checker = ContextKey<PermissionChecker>("permissions", description: "The caller's resolved scopes")
 }

@@ -1,3 +1,4 @@
+public import GrestMiddleware
 public import GrestSchema
 
 /// A contract exposed over HTTP: a path prefix, middleware and one route per method

@@ -1,3 +1,4 @@
+import GrestMiddleware
 import GrestSchema
 import NIOCore
 import NIOHTTP1

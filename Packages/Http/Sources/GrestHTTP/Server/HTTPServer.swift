@@ -1,3 +1,4 @@
+public import GrestMiddleware
 import GrestSchema
 public import Logging
 public import NIOCore

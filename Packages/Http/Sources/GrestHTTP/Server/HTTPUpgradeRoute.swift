@@ -1,3 +1,4 @@
+import GrestMiddleware
 public import NIOCore
 public import NIOHTTP1
 

@@ -1,4 +1,5 @@
 import GrestContext
+import GrestMiddleware
 import GrestSchema
 import NIOCore
 import NIOHTTP1

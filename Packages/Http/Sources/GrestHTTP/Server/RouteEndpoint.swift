@@ -1,3 +1,4 @@
+import GrestMiddleware
 import GrestSchema
 
 /// Everything the server needs to answer one route, frozen at start.

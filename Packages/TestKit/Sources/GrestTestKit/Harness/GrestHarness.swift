@@ -1,6 +1,7 @@
 public import GrestDiscovery
 @_spi(GrestTestKit) public import GrestHTTP
 public import GrestWebSocket
+import GrestWebSocketClient
 public import Logging
 public import MetricsTestKit
 import NIOHTTP1

@@ -1,5 +1,5 @@
 public import GrestSchema
-public import GrestWebSocket
+public import GrestWebSocketClient
 import Synchronization
 public import Testing
 

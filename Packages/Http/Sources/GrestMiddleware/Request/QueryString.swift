@@ -1,9 +1,9 @@
-import GrestSchema
+package import GrestSchema
 
 /// `application/x-www-form-urlencoded` query strings, as grest-ts reads and writes them.
-enum QueryString {
+package enum QueryString {
     /// Reads `a=1&b=x&a=2` into an object: strings, a repeated key becomes an array.
-    static func parse(_ query: Substring, into object: inout JSONObject) {
+    package static func parse(_ query: Substring, into object: inout JSONObject) {
         guard !query.isEmpty else { return }
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let name: String
@@ -28,7 +28,7 @@ enum QueryString {
         }
     }
 
-    static func firstValue(of name: String, in query: Substring) -> String? {
+    package static func firstValue(of name: String, in query: Substring) -> String? {
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let key = pair.firstIndex(of: "=").map { pair[..<$0] } ?? pair[...]
             if PercentEncoding.decode(key, plusAsSpace: true) == name {
@@ -40,7 +40,7 @@ enum QueryString {
 
     /// Appends `name=value` pairs for one input field: scalars as text, arrays as repeated keys,
     /// objects as JSON text; `null` is left out.
-    static func append(_ name: String, _ value: JSONValue, to query: inout String) {
+    package static func append(_ name: String, _ value: JSONValue, to query: inout String) {
         switch value {
         case .null:
             return
@@ -53,7 +53,7 @@ enum QueryString {
     }
 
     /// A value as JavaScript's `String(v)` would print it (objects as JSON).
-    static func text(of value: JSONValue) -> String {
+    package static func text(of value: JSONValue) -> String {
         switch value {
         case .string(let string): string
         case .null: ""
@@ -64,9 +64,9 @@ enum QueryString {
 }
 
 /// Percent-encoding (RFC 3986 §2.1) without Foundation.
-enum PercentEncoding {
+package enum PercentEncoding {
     /// Decodes `%XX` escapes (and `+` as space when asked); malformed escapes are kept as they are.
-    static func decode(_ text: Substring, plusAsSpace: Bool = false) -> String {
+    package static func decode(_ text: Substring, plusAsSpace: Bool = false) -> String {
         let utf8 = text.utf8
         guard utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else { return String(text) }
         var bytes: [UInt8] = []
@@ -89,7 +89,7 @@ enum PercentEncoding {
     }
 
     /// Encodes everything but RFC 3986 unreserved characters (JavaScript `encodeURIComponent`, minus `!'()*`).
-    static func encode(_ text: String) -> String {
+    package static func encode(_ text: String) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)

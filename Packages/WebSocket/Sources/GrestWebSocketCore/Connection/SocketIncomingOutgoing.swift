@@ -16,7 +16,11 @@ public import GrestWebSocketTransport
 public struct SocketIncoming: Sendable {
     /// Applies one registration to every handler table behind this side (the live socket's, a client's own), all or
     /// nothing.
-    let update: @Sendable ((inout SocketHandlerTable) throws(SocketRegistrationError) -> Void) throws(SocketRegistrationError) -> Void
+    package let update: @Sendable ((inout SocketHandlerTable) throws(SocketRegistrationError) -> Void) throws(SocketRegistrationError) -> Void
+
+    package init(update: @escaping @Sendable ((inout SocketHandlerTable) throws(SocketRegistrationError) -> Void) throws(SocketRegistrationError) -> Void) {
+        self.update = update
+    }
 
     /// Registers the typed handler for `method` (see ``SocketHandlerTable/on(_:_:)``).
     public func on<Input, Success>(
@@ -52,6 +56,12 @@ public struct SocketOutgoing: Sendable {
     let peer: @Sendable () throws(ServiceError) -> SocketPeer
     let contract: SocketContract
     let direction: SocketDirection
+
+    package init(peer: @escaping @Sendable () throws(ServiceError) -> SocketPeer, contract: SocketContract, direction: SocketDirection) {
+        self.peer = peer
+        self.contract = contract
+        self.direction = direction
+    }
 
     /// Calls `method`; the success value, or the error (declared, or SERVER_ERROR).
     public func call<Input, Success>(_ method: ContractMethod<Input, Success>, _ input: Input, timeout: Duration? = nil) async throws(
@@ -143,6 +153,14 @@ public struct ServerSocket<Query: Sendable>: Sendable {
     /// Remote address, upgrade headers, negotiated extensions.
     public let info: WebSocketConnectionInfo
     let peer: SocketPeer
+
+    package init(incoming: SocketIncoming, outgoing: SocketOutgoing, query: Query, info: WebSocketConnectionInfo, peer: SocketPeer) {
+        self.incoming = incoming
+        self.outgoing = outgoing
+        self.query = query
+        self.info = info
+        self.peer = peer
+    }
 
     /// Runs `callback` when the socket closes, in the connection's context (grest-ts `outgoing.onClose`).
     public func onClose(_ callback: @escaping @Sendable () async -> Void) {

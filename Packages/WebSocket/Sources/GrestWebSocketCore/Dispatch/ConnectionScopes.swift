@@ -1,9 +1,9 @@
-import GrestHTTP
+import GrestMiddleware
 package import GrestSchema
 
 /// The connection's scopes, resolved once at handshake, and the check every gated message goes through.
 ///
-/// The decision itself is GrestHTTP's ``PermissionGate``, so HTTP routes and socket messages refuse alike:
+/// The decision itself is GrestMiddleware's ``PermissionGate``, so HTTP routes and socket messages refuse alike:
 /// `scopes == nil` (no identity) gives NOT_AUTHORIZED for a non-public permission, missing scopes FORBIDDEN.
 package struct ConnectionScopes: Sendable, Equatable {
     /// The cached scopes; `nil` when no middleware established an identity.

@@ -1,5 +1,5 @@
 import GrestContext
-import GrestHTTP
+import GrestMiddleware
 import GrestSchema
 import GrestWebSocketTransport
 import NIOCore

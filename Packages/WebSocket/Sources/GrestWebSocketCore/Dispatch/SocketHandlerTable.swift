@@ -45,7 +45,7 @@ package struct SocketHandlerTable: Sendable {
     }
 
     /// Registers every handler of `other` (a pooled client joining a shared socket); throws on the first clash.
-    mutating func add(_ other: SocketHandlerTable) throws(SocketRegistrationError) {
+    package mutating func add(_ other: SocketHandlerTable) throws(SocketRegistrationError) {
         for (route, handler) in other.handlers.sorted(by: { $0.key < $1.key }) { try register(route: route, handler) }
     }
 

@@ -14,7 +14,7 @@ import GrestSchema
 public final class PermissionRegistry: Sendable {
     private let surfaces = Mutex<[PermissionSurface]>([])
 
-    init() {}
+    package init() {}
 
     /// Records `surface` for the start check.
     public func add(_ surface: PermissionSurface) {

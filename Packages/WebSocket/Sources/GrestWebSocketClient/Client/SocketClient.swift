@@ -1,5 +1,5 @@
 import GrestContext
-public import GrestHTTP
+public import GrestMiddleware
 public import GrestSchema
 public import GrestWebSocketTransport
 import WebSocketCompression

@@ -1,4 +1,4 @@
-public import GrestHTTP
+public import GrestMiddleware
 public import GrestSchema
 
 /// A socket API ready to serve or call: contract, path, middleware, typed query and connect permission

@@ -1,8 +1,8 @@
-import GrestContext
-import GrestSchema
-import GrestWebSocketTransport
+package import GrestContext
+package import GrestSchema
+package import GrestWebSocketTransport
 public import Logging
-import NIOCore
+package import NIOCore
 import Synchronization
 import CoreMetrics
 
@@ -35,12 +35,12 @@ public struct SocketPeerConfiguration: Sendable {
     public init() {}
 
     /// The heartbeat this layer runs itself (`p:::`), when not left to the transport's protocol pings.
-    var appHeartbeat: Heartbeat.Configuration? {
+    package var appHeartbeat: Heartbeat.Configuration? {
         heartbeat.flatMap { $0.usesProtocolPing ? nil : $0 }
     }
 
     /// `base` with the transport's automatic ping set from ``heartbeat`` when it uses protocol pings.
-    func transportConfiguration(_ base: WebSocketConfiguration) -> WebSocketConfiguration {
+    package func transportConfiguration(_ base: WebSocketConfiguration) -> WebSocketConfiguration {
         var configuration = base
         if let beat = heartbeat, beat.usesProtocolPing {
             configuration.autoPing = WebSocketConfiguration.AutoPing(interval: TimeAmount(beat.interval), timeout: TimeAmount(beat.timeout))
@@ -55,8 +55,8 @@ public struct SocketPeerConfiguration: Sendable {
 ///
 /// State has one owner: a `Mutex` around plain value machines (``PendingRequests``, ``InboundDispatcher``,
 /// ``Heartbeat``); nothing awaits while holding it. Timers are NIO scheduled tasks on the socket's event loop.
-final class SocketPeer: Sendable {
-    typealias Waiter = EventLoopPromise<Result<SocketFrame, ServiceError>>
+package final class SocketPeer: Sendable {
+    package typealias Waiter = EventLoopPromise<Result<SocketFrame, ServiceError>>
 
     struct State: Sendable {
         var pending: PendingRequests<Waiter>
@@ -82,20 +82,20 @@ final class SocketPeer: Sendable {
         }
     }
 
-    let transport: WebSocketConnection
-    let contract: SocketContract
+    package let transport: WebSocketConnection
+    package let contract: SocketContract
     /// The direction this side sends.
-    let sending: SocketDirection
+    package let sending: SocketDirection
     /// The connection's context; handlers run in children of it.
-    let context: Context
-    let metrics: SocketMetrics?
-    let configuration: SocketPeerConfiguration
+    package let context: Context
+    package let metrics: SocketMetrics?
+    package let configuration: SocketPeerConfiguration
     /// Whether this layer keeps time for `p:::` heartbeats (read on every inbound frame, so worked out once).
     private let usesAppHeartbeat: Bool
     private let codec: SocketFrameCodec
     private let state: Mutex<State>
 
-    init(
+    package init(
         transport: WebSocketConnection, contract: SocketContract, receiving: SocketDirection, table: SocketHandlerTable,
         gate: ConnectionScopes, context: Context, metrics: SocketMetrics?, configuration: SocketPeerConfiguration,
         holdsFramesUntilAccept: Bool = false
@@ -116,25 +116,25 @@ final class SocketPeer: Sendable {
                 heartbeat: heartbeat, heldUntilAccept: holdsFramesUntilAccept ? [] : nil))
     }
 
-    var eventLoop: any EventLoop { transport.channel.eventLoop }
+    package var eventLoop: any EventLoop { transport.channel.eventLoop }
 
 
-    var isClosed: Bool { state.withLock { $0.isClosed } }
+    package var isClosed: Bool { state.withLock { $0.isClosed } }
 
     // MARK: Handlers
 
-    func register(_ update: (inout SocketHandlerTable) throws(SocketRegistrationError) -> Void) throws(SocketRegistrationError) {
+    package func register(_ update: (inout SocketHandlerTable) throws(SocketRegistrationError) -> Void) throws(SocketRegistrationError) {
         try state.withLock { (state) throws(SocketRegistrationError) in try state.dispatcher.updateTable(update) }
     }
 
-    func removeHandlers(routes: Set<String>) {
+    package func removeHandlers(routes: Set<String>) {
         state.withLock { state in
             try? state.dispatcher.updateTable { table in table.remove(routes: routes) }
         }
     }
 
     /// Runs `callback` (in the connection's context) when the socket closes; at once when it already has.
-    func onClose(_ callback: @escaping @Sendable () async -> Void) {
+    package func onClose(_ callback: @escaping @Sendable () async -> Void) {
         let runNow = state.withLock { state -> Bool in
             if state.isClosed { return true }
             state.closeCallbacks.append(callback)
@@ -148,7 +148,7 @@ final class SocketPeer: Sendable {
 
     /// Serves inbound frames until the socket closes, running handlers concurrently, then ends the peer.
     /// Call it inside ``context`` (handlers inherit it).
-    func run(_ iterator: inout WebSocketInboundStream.AsyncIterator) async {
+    package func run(_ iterator: inout WebSocketInboundStream.AsyncIterator) async {
         await withDiscardingTaskGroup { group in
             if let sends = startHeartbeat() {
                 group.addTask { for await action in sends { await self.perform(action) } }
@@ -220,7 +220,7 @@ final class SocketPeer: Sendable {
     // MARK: Sending
 
     /// Sends `r` and waits for its `s` (or the timeout, or the close).
-    func request(route: String, payload: [UInt8], timeout: Duration?) async -> Result<SocketFrame, ServiceError> {
+    package func request(route: String, payload: [UInt8], timeout: Duration?) async -> Result<SocketFrame, ServiceError> {
         let waiter = eventLoop.makePromise(of: Result<SocketFrame, ServiceError>.self)
         let now = ContinuousClock.now
         let action = state.withLock { state in
@@ -245,7 +245,7 @@ final class SocketPeer: Sendable {
     }
 
     /// Sends `m`; returns once the transport has taken it.
-    func message(route: String, payload: [UInt8]) async throws(ServiceError) {
+    package func message(route: String, payload: [UInt8]) async throws(ServiceError) {
         guard !isClosed else { throw PendingRequests<Waiter>.closedError() }
         do {
             try await send(SocketFrameCodec.encodeBuffer(.message, path: route, payload: payload))
@@ -258,24 +258,24 @@ final class SocketPeer: Sendable {
 
     /// Sends an encoded `m` frame (a broadcast push, one buffer shared by every subscriber, valid UTF-8: see
     /// `SocketBroadcast.frame(of:)`) as trusted text; throws the transport's error, such as a full send queue.
-    func push(_ frame: ByteBuffer) async throws {
+    package func push(_ frame: ByteBuffer) async throws {
         guard !isClosed else { throw WebSocketError.connectionClosed }
         try await send(frame)
     }
 
     /// Sends raw frame bytes; failures mean the socket is going away, which the read loop notices.
-    func sendQuietly(_ bytes: [UInt8]) async {
+    package func sendQuietly(_ bytes: [UInt8]) async {
         try? await send(Self.repairedText(bytes))
     }
 
     /// Sends a frame this peer wrote into a buffer itself (trusted UTF-8; failures as above).
-    func sendQuietly(_ frame: ByteBuffer) async {
+    package func sendQuietly(_ frame: ByteBuffer) async {
         try? await send(frame)
     }
 
     /// Sends the handshake's `k`, then the frames held since the peer was made, in order; from then on frames go
     /// straight out. Frames sent while the held ones are flushed join the queue, so none overtakes another.
-    func accept(_ frame: [UInt8]) async {
+    package func accept(_ frame: [UInt8]) async {
         try? await write(Self.repairedText(frame))
         while true {
             let batch = state.withLock { state -> [ByteBuffer] in
@@ -322,7 +322,7 @@ final class SocketPeer: Sendable {
     }
 
     /// An `s` whose body starts with `{"success":false` (the envelope grest writes).
-    static func isErrorReply(_ frame: some Collection<UInt8>) -> Bool {
+    package static func isErrorReply(_ frame: some Collection<UInt8>) -> Bool {
         guard frame.first == UInt8(ascii: "s") else { return false }
         var colons = 0
         var index = frame.startIndex
@@ -398,12 +398,12 @@ final class SocketPeer: Sendable {
     // MARK: Closing
 
     /// Closes the socket with a close handshake; pending requests resolve with "Socket connection closed!".
-    func close(code: WebSocketCloseCode = .normalClosure, reason: String = "") async {
+    package func close(code: WebSocketCloseCode = .normalClosure, reason: String = "") async {
         _ = try? await transport.close(code: code, reason: reason)
     }
 
     /// Waits (up to `timeout`) until no request of this side is in flight.
-    func drain(timeout: Duration) async {
+    package func drain(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitUntilIdle() }
             group.addTask { try? await Task.sleep(for: timeout) }

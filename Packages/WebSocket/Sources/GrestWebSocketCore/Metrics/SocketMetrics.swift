@@ -1,4 +1,4 @@
-import CoreMetrics
+package import CoreMetrics
 import Synchronization
 import GrestSchema
 
@@ -17,8 +17,8 @@ import GrestSchema
 ///
 /// `method` is a route the contract declares, or `unknown`; `result` is `OK`, a TYPE the contract lists, or
 /// `SERVER_ERROR`. No label value ever comes from the peer, so cardinality is bounded by the contract.
-final class SocketMetrics: Sendable {
-    static let prefix = "grest_ws_"
+package final class SocketMetrics: Sendable {
+    package static let prefix = "grest_ws_"
 
     struct Route: Sendable {
         let results: [String: Counter]
@@ -26,14 +26,14 @@ final class SocketMetrics: Sendable {
         let timer: Timer
     }
 
-    let active: Meter
+    package let active: Meter
     private let connections: [String: Counter]
-    let heartbeatTimeouts: Counter
+    package let heartbeatTimeouts: Counter
     private let inbound: [String: Route]
     private let outbound: [String: Route]
     private let unknownInbound: Route
 
-    init(contract: SocketContract, path: String, factory: (any MetricsFactory)?) {
+    package init(contract: SocketContract, path: String, factory: (any MetricsFactory)?) {
         let base = [("api", contract.name), ("path", path)]
         func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
             factory.map { Counter(label: Self.prefix + label, dimensions: dimensions, factory: $0) }
@@ -73,19 +73,19 @@ final class SocketMetrics: Sendable {
         self.unknownInbound = route("requests", method: "unknown", errors: [], extra: gateErrors)
     }
 
-    func connection(_ result: String) {
+    package func connection(_ result: String) {
         (connections[result] ?? connections["ERROR"]!).increment()
     }
 
     /// An inbound `r`/`m` finished with `result` (`OK` or an error TYPE).
-    func inbound(route: String, result: String, nanoseconds: Int64?) {
+    package func inbound(route: String, result: String, nanoseconds: Int64?) {
         let metrics = inbound[route] ?? unknownInbound
         (metrics.results[result] ?? metrics.other).increment()
         if let nanoseconds { metrics.timer.recordNanoseconds(nanoseconds) }
     }
 
     /// An outbound `r`/`m` finished with `result`.
-    func outbound(route: String, result: String, nanoseconds: Int64?) {
+    package func outbound(route: String, result: String, nanoseconds: Int64?) {
         guard let metrics = outbound[route] else { return }
         (metrics.results[result] ?? metrics.other).increment()
         if let nanoseconds { metrics.timer.recordNanoseconds(nanoseconds) }

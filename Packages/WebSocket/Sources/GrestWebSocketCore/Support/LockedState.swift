@@ -1,14 +1,14 @@
 import Synchronization
 
 /// A `Mutex` in a class, so closures created before `self` exists can share it.
-final class LockedState<Value: Sendable>: Sendable {
+package final class LockedState<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
 
-    init(_ value: sending Value) {
+    package init(_ value: sending Value) {
         self.mutex = Mutex(value)
     }
 
-    func withLock<R, E: Error>(_ body: (inout sending Value) throws(E) -> sending R) throws(E) -> sending R {
+    package func withLock<R, E: Error>(_ body: (inout sending Value) throws(E) -> sending R) throws(E) -> sending R {
         try mutex.withLock(body)
     }
 }
