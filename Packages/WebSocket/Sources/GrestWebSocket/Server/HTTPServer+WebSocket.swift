@@ -45,7 +45,7 @@ extension HTTPServer {
             },
             upgrade: { [weak self] channel, head in
                 // Negotiation is a pure function of the request, so it gives the same answer as in shouldUpgrade.
-                guard let negotiation = try? WebSocketServerUpgrade.negotiate(head, configuration: configuration) else {
+                guard let server = self, let negotiation = try? WebSocketServerUpgrade.negotiate(head, configuration: configuration) else {
                     return channel.close()
                 }
                 return WebSocketServerUpgrade.configure(
@@ -56,12 +56,12 @@ extension HTTPServer {
                         return
                     }
                     // A child of the server's task tree: shutdown cancels it at its deadline and waits for it.
-                    let started = self?.addHostedTask {
+                    let started = server.addHostedTask {
                         await handler(connection)
                         _ = try? await connection.close()
                         hosted.remove(id)
                     }
-                    if started != true {
+                    if !started {
                         hosted.remove(id)
                         connection.startClose(code: .goingAway, reason: HostedConnections.reason)
                     }
