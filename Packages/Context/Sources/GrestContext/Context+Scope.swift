@@ -1,4 +1,4 @@
-import ServiceContextModule
+public import ServiceContextModule
 
 // Binding scopes to tasks (grest-ts `GGContext.run` and `GGContextStore`).
 //
@@ -27,6 +27,7 @@ extension Context {
     ///
     /// It also binds `ServiceContext.current` to ``serviceContext``, so swift-log and swift-distributed-tracing can
     /// reach this scope. Running an already bound scope again re-takes that snapshot.
+    @inlinable
     public func run<R>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> R) async rethrows -> R {
         try await ServiceContext.$current.withValue(
             serviceContext,
@@ -38,6 +39,7 @@ extension Context {
     /// Binds this scope to the task for the duration of the synchronous `body`.
     ///
     /// It also binds `ServiceContext.current` to ``serviceContext``.
+    @inlinable
     public func run<R>(_ body: () throws -> R) rethrows -> R {
         try ServiceContext.$current.withValue(serviceContext) {
             try Context.$current.withValue(self, operation: body)
@@ -50,6 +52,7 @@ extension Context {
     /// - Parameters:
     ///   - name: A name for debugging.
     ///   - strict: Reject a second write of a non-mutable key in the new scope.
+    @inlinable
     public static func run<R>(
         name: String = "child",
         strict: Bool = false,
@@ -60,6 +63,7 @@ extension Context {
     }
 
     /// Runs the synchronous `body` in a new child of the current scope, or in a new root scope when none is bound.
+    @inlinable
     public static func run<R>(name: String = "child", strict: Bool = false, _ body: () throws -> R) rethrows -> R {
         try Context(name: name, parent: current, strict: strict).run(body)
     }
@@ -67,6 +71,7 @@ extension Context {
     /// Runs `body` in a new root scope that inherits nothing, whatever is bound now.
     ///
     /// Servers open one per request: `Context.withNew(name: "request", strict: true) { ... }`.
+    @inlinable
     public static func withNew<R>(
         name: String = "root",
         strict: Bool = false,
@@ -77,6 +82,7 @@ extension Context {
     }
 
     /// Runs the synchronous `body` in a new root scope that inherits nothing.
+    @inlinable
     public static func withNew<R>(name: String = "root", strict: Bool = false, _ body: () throws -> R) rethrows -> R {
         try Context(name: name, strict: strict).run(body)
     }

@@ -27,13 +27,7 @@ extension Context {
     /// Only keys made with ``ContextKey/exported(as:render:)`` appear.
     public var exportedValues: [String: String] {
         var values: [String: String] = [:]
-        for level in lineage {
-            for entry in level.entriesSnapshot.values {
-                if let exported = entry.exported {
-                    values[exported.label] = exported.text
-                }
-            }
-        }
+        collectExports(into: &values)
         return values
     }
 
@@ -44,11 +38,7 @@ extension Context {
     /// Pass it to `tracer.startSpan(_:context:)` when a span should see values set after the scope started.
     public var serviceContext: ServiceContext {
         var serviceContext = ServiceContext.current ?? .topLevel
-        for level in lineage {
-            for entry in level.entriesSnapshot.values {
-                entry.bridge?(&serviceContext)
-            }
-        }
+        applyBridges(to: &serviceContext)
         serviceContext.grestContext = self
         return serviceContext
     }

@@ -29,6 +29,11 @@ public final class Context: Sendable {
     public let isStrict: Bool
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// Whether a value with a service-context bridge, or with an export, was ever written at this level. Never
+    /// cleared, so they may say `true` of a level whose value was since deleted. ``serviceContext`` (on every `run`)
+    /// and ``exportedValues`` (on every log line) read them to skip, without a lock, the levels with nothing to add.
+    private let hasBridgedEntries = Atomic<Bool>(false)
+    private let hasExportedEntries = Atomic<Bool>(false)
 
     /// One stored value, with its export text and service-context bridge rendered at write time.
     struct Entry: Sendable {
@@ -87,6 +92,7 @@ public final class Context: Sendable {
             }
             entries[key.name] = entry
         }
+        noteKinds(of: entry)
     }
 
     /// Removes the value for `key` at this level only; a parent's value shows again.
@@ -121,24 +127,40 @@ public final class Context: Sendable {
                 return existing
             }
             let created = make()
-            entries[key.name] = key.entry(for: created)
+            let entry = key.entry(for: created)
+            entries[key.name] = entry
+            noteKinds(of: entry)
             return created
         }
-    }
-
-    /// The scopes from the root down to this one, so a merge lets children override parents.
-    var lineage: [Context] {
-        var chain: [Context] = []
-        var scope: Context? = self
-        while let level = scope {
-            chain.append(level)
-            scope = level.parent
-        }
-        return chain.reversed()
     }
 
     /// A copy of this level's entries.
     var entriesSnapshot: [String: Entry] {
         entries.withLock { $0 }
+    }
+
+    private func noteKinds(of entry: Entry) {
+        if entry.bridge != nil { hasBridgedEntries.store(true, ordering: .releasing) }
+        if entry.exported != nil { hasExportedEntries.store(true, ordering: .releasing) }
+    }
+
+    /// Applies the bridged values of the root, then of each level down to this one, so a child's value wins.
+    func applyBridges(to serviceContext: inout ServiceContext) {
+        parent?.applyBridges(to: &serviceContext)
+        guard hasBridgedEntries.load(ordering: .acquiring) else { return }
+        for entry in entriesSnapshot.values {
+            entry.bridge?(&serviceContext)
+        }
+    }
+
+    /// Adds the exported texts of the root, then of each level down to this one, so a child's value wins.
+    func collectExports(into values: inout [String: String]) {
+        parent?.collectExports(into: &values)
+        guard hasExportedEntries.load(ordering: .acquiring) else { return }
+        for entry in entriesSnapshot.values {
+            if let exported = entry.exported {
+                values[exported.label] = exported.text
+            }
+        }
     }
 }

@@ -94,12 +94,17 @@ public struct ContextKey<Value: Sendable>: Sendable {
 
     /// Packs `value` with what export and bridging need, rendered once at write time.
     func entry(for value: Value) -> Context.Entry {
-        let bridge = self.bridge
-        return Context.Entry(
-            value: value,
-            exported: export.map { (label: $0.label, text: $0.render(value)) },
-            bridge: bridge.map { apply in { @Sendable serviceContext in apply(value, &serviceContext) } }
-        )
+        // Plain `if let`s rather than `Optional.map`: a key with neither export nor bridge (most of them) then needs
+        // no closure, nor the runtime metadata of one, on every write.
+        var exported: (label: String, text: String)?
+        if let export {
+            exported = (label: export.label, text: export.render(value))
+        }
+        var bridged: (@Sendable (inout ServiceContext) -> Void)?
+        if let bridge {
+            bridged = { serviceContext in bridge(value, &serviceContext) }
+        }
+        return Context.Entry(value: value, exported: exported, bridge: bridged)
     }
 }
 

@@ -114,6 +114,28 @@ struct ServiceContextBridgeTests {
         }
     }
 
+    @Test("a value written on an ancestor after its descendants exist reaches their service contexts and log metadata")
+    func bridgedValueWrittenLaterOnAnAncestor() throws {
+        let root = Context(name: "request")
+        let connection = root.branch(name: "connection")
+        try connection.set(requestRef, "r-1")
+        let message = connection.branch(name: "message")
+        #expect(message.serviceContext[TraceIDKey.self] == nil)
+        // The root had no bridged value when `message` was made; its first one must still be seen.
+        try root.set(traceID, "t-root")
+        #expect(message.serviceContext[TraceIDKey.self] == "t-root")
+        // A nearer level wins over a farther one, whichever was written first.
+        try connection.set(traceID, "t-connection")
+        #expect(message.serviceContext[TraceIDKey.self] == "t-connection")
+        connection.delete(traceID)
+        #expect(message.serviceContext[TraceIDKey.self] == "t-root")
+        #expect(message.serviceContext.grestContext === message)
+        // The same holds for exported values, which log lines read.
+        #expect(message.exportedValues == ["ref": "r-1"])
+        try root.set(userID, 5)
+        #expect(message.exportedValues == ["ref": "r-1", "bridge-test:userId": "5"])
+    }
+
     @Test("the metadata provider reads exported keys of the current scope")
     func metadataProvider() async throws {
         #expect(Context.metadataProvider.get().isEmpty)
