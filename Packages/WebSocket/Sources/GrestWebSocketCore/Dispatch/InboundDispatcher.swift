@@ -31,14 +31,15 @@ package struct InboundDispatcher: Sendable {
     /// The metric label for a route: itself when the contract knows it, else a fixed `"unknown"` so peer
     /// input cannot grow label cardinality (grest-ts labels with the route the peer sent).
     package func metricLabel(for path: String) -> String {
-        methods[path] != nil ? path : "unknown"
+        routes[path] != nil ? path : "unknown"
     }
 
     package private(set) var table: SocketHandlerTable
     package let gate: ConnectionScopes
     /// Handlers allowed to run at once; an `r` beyond it gets SERVER_ERROR, an `m` is dropped.
     package let maxConcurrent: Int
-    private let methods: [String: SocketMethod]
+    /// Each declared route with its handler, rebuilt when the table changes: one hash and one retain per frame.
+    private var routes: [String: Route]
     package private(set) var running = 0
     package private(set) var unknownMessageCount = 0
     package private(set) var droppedCount = 0
@@ -48,14 +49,36 @@ package struct InboundDispatcher: Sendable {
         self.table = table
         self.gate = gate
         self.maxConcurrent = maxConcurrent
-        var methods: [String: SocketMethod] = [:]
-        for method in table.contract.methods(table.direction) { methods[method.route] = method }
-        self.methods = methods
+        self.routes = Self.routes(of: table)
     }
 
     /// Registers handlers after creation (a client's setup, a pooled handle).
     package mutating func updateTable(_ update: (inout SocketHandlerTable) throws(SocketRegistrationError) -> Void) throws(SocketRegistrationError) {
+        // Rebuilt even when `update` throws part-way: what it did register before the throw stays registered.
+        defer { routes = Self.routes(of: table) }
         try update(&table)
+    }
+
+    /// What a frame's dispatch needs of one declared route.
+    private final class Route: Sendable {
+        let path: String
+        /// The scope to check; `nil` when none is declared or the method is server-to-client (never gated).
+        let gate: Permission?
+        let handler: ErasedSocketHandler?
+
+        init(_ method: SocketMethod, handler: ErasedSocketHandler?) {
+            self.path = method.route
+            self.gate = method.direction == .clientToServer ? method.permission : nil
+            self.handler = handler
+        }
+    }
+
+    private static func routes(of table: SocketHandlerTable) -> [String: Route] {
+        var routes: [String: Route] = [:]
+        for method in table.contract.methods(table.direction) {
+            routes[method.route] = Route(method, handler: table.handler(for: method.route))
+        }
+        return routes
     }
 
     package mutating func frameReceived(_ frame: SocketFrame) -> Action {
@@ -65,22 +88,22 @@ package struct InboundDispatcher: Sendable {
         case .message: isRequest = false
         default: return .drop(.notInbound(frame.kind))
         }
-        guard let method = methods[frame.path] else {
+        guard let route = routes[frame.path] else {
             if !isRequest { unknownMessageCount += 1 }
             return refuse(frame, isRequest, ROUTE_NOT_FOUND(displayMessage: "Route not found"), .unknownRoute(frame.path))
         }
         // Server-to-client methods are never gated (grest-ts checks permissions on incoming calls only); the contract refuses permissions on them.
-        if method.direction == .clientToServer, let refusal = gate.check(method.permission, route: method.route) {
-            return refuse(frame, isRequest, refusal, .permissionDenied(route: method.route, type: refusal.type))
+        if let permission = route.gate, let refusal = gate.check(permission, route: route.path) {
+            return refuse(frame, isRequest, refusal, .permissionDenied(route: route.path, type: refusal.type))
         }
-        guard let handler = table.handler(for: method.route) else {
+        guard let handler = route.handler else {
             return refuse(
-                frame, isRequest, SERVER_ERROR(debugMessage: "No handler registered for \(method.route)"), .noHandler(method.route))
+                frame, isRequest, SERVER_ERROR(debugMessage: "No handler registered for \(route.path)"), .noHandler(route.path))
         }
         guard running < maxConcurrent else {
             return refuse(
                 frame, isRequest, SERVER_ERROR(displayMessage: "Too many requests in flight", debugMessage: "limit \(maxConcurrent)"),
-                .overloaded(method.route))
+                .overloaded(route.path))
         }
         running += 1
         return .run(InboundCall(frame: frame, expectsReply: isRequest, handler: handler))

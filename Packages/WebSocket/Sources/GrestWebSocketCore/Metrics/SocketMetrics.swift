@@ -22,8 +22,14 @@ package final class SocketMetrics: Sendable {
 
     struct Route: Sendable {
         let results: [String: Counter]
+        /// `results["OK"]`, kept aside so the common case costs no hashing.
+        let ok: Counter
         let other: Counter
         let timer: Timer
+
+        func counter(for result: String) -> Counter {
+            result == "OK" ? ok : results[result] ?? other
+        }
     }
 
     package let active: Meter
@@ -49,7 +55,9 @@ package final class SocketMetrics: Sendable {
             for result in Set(errors + extra + ["OK", "SERVER_ERROR"]) {
                 results[result] = counter(name + "_total", dimensions + [("result", result)])
             }
-            return Route(results: results, other: results["SERVER_ERROR"]!, timer: timer(String(name.dropLast()) + "_duration_seconds", dimensions))
+            return Route(
+                results: results, ok: results["OK"]!, other: results["SERVER_ERROR"]!,
+                timer: timer(String(name.dropLast()) + "_duration_seconds", dimensions))
         }
         self.active = factory.map { Meter(label: Self.prefix + "connections_active", dimensions: base, factory: $0) }
             ?? Meter(label: Self.prefix + "connections_active", dimensions: base)
@@ -80,14 +88,14 @@ package final class SocketMetrics: Sendable {
     /// An inbound `r`/`m` finished with `result` (`OK` or an error TYPE).
     package func inbound(route: String, result: String, nanoseconds: Int64?) {
         let metrics = inbound[route] ?? unknownInbound
-        (metrics.results[result] ?? metrics.other).increment()
+        metrics.counter(for: result).increment()
         if let nanoseconds { metrics.timer.recordNanoseconds(nanoseconds) }
     }
 
     /// An outbound `r`/`m` finished with `result`.
     package func outbound(route: String, result: String, nanoseconds: Int64?) {
         guard let metrics = outbound[route] else { return }
-        (metrics.results[result] ?? metrics.other).increment()
+        metrics.counter(for: result).increment()
         if let nanoseconds { metrics.timer.recordNanoseconds(nanoseconds) }
     }
 }
