@@ -174,7 +174,7 @@ struct ChatPostgresTests {
         var configuration = PostgresBroadcastBackend.Configuration()
         configuration.retention = .zero
         configuration.pruneInterval = .milliseconds(100)
-        configuration.pruneBatchSize = 2  // one pass takes several statements
+        configuration.pruneBatchSize = 100  // one pass takes several statements
         let backend = PostgresBroadcastBackend(
             client: client, listenConfiguration: endpoint.connectionConfiguration, configuration: configuration, logger: logger)
         try await backend.prepare()
@@ -184,10 +184,21 @@ struct ChatPostgresTests {
             }
             return -1
         }
-        for index in 0..<5 {
-            try await backend.publish(BroadcastMessage(id: "m\(index)", topic: "t", route: "ChatApi.newMessage", payload: Array("\(index)".utf8)))
+        // Every row is expired as soon as it is committed (retention zero). The deletion used to run on the publish
+        // path every 1000th publication, so publish past that: no row may go before run(deliver:) starts.
+        let published = 1_100
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for publisher in 0..<8 {
+                group.addTask {
+                    for index in stride(from: publisher, to: published, by: 8) {
+                        try await backend.publish(
+                            BroadcastMessage(id: "m\(index)", topic: "t", route: "ChatApi.newMessage", payload: Array("\(index)".utf8)))
+                    }
+                }
+            }
+            try await group.waitForAll()
         }
-        #expect(try await rows() == 5, "publishing deletes nothing")
+        #expect(try await rows() == Int64(published), "publishing deletes nothing, even past the 1000th publication")
         let delivery = Task { try await backend.run { _ in } }
         let start = ContinuousClock.now
         while try await rows() > 0, ContinuousClock.now - start < .seconds(5) { try await Task.sleep(for: .milliseconds(20)) }

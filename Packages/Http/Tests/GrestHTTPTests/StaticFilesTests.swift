@@ -117,6 +117,22 @@ struct StaticFilesTests {
         "/%zz", "/./hello.txt", "/missing.txt",
     ]
 
+    /// The decoding alone, no server: `+` is a plus in a path, and every escape must be well formed.
+    static let decodedSegments: [(String, [String]?)] = [
+        ("/a+b.txt", ["a+b.txt"]), ("/sub/%41%c3%a9.txt", ["sub", "A\u{e9}.txt"]), ("/a%20b", ["a b"]), ("//sub//", ["sub"]),
+        ("/%zz", nil), ("/a%4", nil), ("/a%", nil), ("/%ff", nil), ("/a%00", nil), ("/..", nil), ("/.hidden", nil),
+        ("/a%2fb", nil), ("/a%5cb", nil), ("/a%2f%cc%81b", nil), ("/a\\b", nil),
+    ]
+
+    @Test(arguments: decodedSegments) func pathsDecodeStrictlyToSegments(_ path: String, _ expected: [String]?) {
+        #expect(StaticFileMount(files: StaticFiles(directory: "/srv"), prefix: "/").segments(for: path[...]) == expected, "\(path)")
+    }
+
+    @Test func queryStringDecodingStaysLenient() {
+        #expect(PercentEncoding.decode("a+b%zz%41%", plusAsSpace: true) == "a b%zzA%")
+        #expect(PercentEncoding.decode("a+b%2B") == "a+b+")
+    }
+
     @Test(arguments: refused) func refusedPathsAre404(_ path: String) async throws {
         try await serve { port in
             let response = try await get(port, path)

@@ -171,10 +171,18 @@ struct HostedSocketShutdownTests {
 
     @Test func noHostedTaskRunsOnAServerThatIsNotRunning() async throws {
         let server = HTTPServer()
+        // The WebSocket route refuses an upgrade that lands during shutdown on this answer alone: by the time the
+        // shutdown hooks send their 1001s, the tree takes nothing more.
+        let acceptedDuringHooks = Mutex<Bool?>(nil)
+        server.addShutdownHook { [weak server] in
+            let accepted = server?.addHostedTask {}
+            acceptedDuringHooks.withLock { $0 = accepted }
+        }
         #expect(!server.addHostedTask {})
         try await server.start()
         #expect(server.addHostedTask {})
         await server.shutdown()
         #expect(!server.addHostedTask {})
+        #expect(acceptedDuringHooks.withLock { $0 } == false)
     }
 }

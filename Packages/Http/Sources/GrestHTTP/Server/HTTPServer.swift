@@ -233,38 +233,49 @@ public final class HTTPServer: Sendable {
         // handshake); whichever comes first, all of that or the deadline, then every connection still open closes.
         let hooks = state.withLock { $0.shutdownHooks }
         let deadline = ContinuousClock.now + .nanoseconds(configuration.shutdownTimeout.nanoseconds)
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withDiscardingTaskGroup { drain in
-                    drain.addTask { await core.waitUntilIdle() }
-                    for hook in hooks { drain.addTask(operation: hook) }
-                }
+        await Self.race(until: deadline) {
+            await withDiscardingTaskGroup { drain in
+                drain.addTask { await core.waitUntilIdle() }
+                for hook in hooks { drain.addTask(operation: hook) }
             }
-            group.addTask { try? await Task.sleep(until: deadline) }
-            await group.next()
-            group.cancelAll()  // past the deadline a request still running is no longer waited for
-            core.connections.closeAll()  // hooks waiting on their connections end here
+        } then: { _ in
+            // Past the deadline a request still running is no longer waited for (cancelled), and hooks waiting on
+            // their connections end here.
+            core.connections.closeAll()
         }
         // Every connection is closed now, so hosted handlers are returning: wait for them until the deadline, then
         // cancel the rest and wait for them to stop.
         core.hostedTasks.finish()
+        await Self.race(until: deadline) {
+            await core.hostedTasks.wait()
+        } then: { isInTime in
+            // Awaiting the tree is not cancellable: at the deadline cancel the tree itself; the race then waits for
+            // the handlers to stop.
+            if !isInTime { core.hostedTasks.cancel() }
+        }
+        state.withLock { $0.phase = .stopped }
+        logger.info("HTTP server stopped")
+        stopped.succeed()
+    }
+
+    /// Runs `work` until it returns or `deadline` passes, whichever comes first; then cancels it, calls `then` with
+    /// whether it returned in time, and waits for it to return.
+    private static func race(
+        until deadline: ContinuousClock.Instant, _ work: @escaping @Sendable () async -> Void, then: (_ isInTime: Bool) -> Void
+    ) async {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                await core.hostedTasks.wait()
+                await work()
                 return true
             }
             group.addTask {
                 try? await Task.sleep(until: deadline)
                 return false
             }
-            // Awaiting the tree is not cancellable: at the deadline cancel the tree itself; the group's scope then
-            // waits for the handlers to stop.
-            if await group.next() == false { core.hostedTasks.cancel() }
+            let isInTime = await group.next() ?? false
             group.cancelAll()
+            then(isInTime)
         }
-        state.withLock { $0.phase = .stopped }
-        logger.info("HTTP server stopped")
-        stopped.succeed()
     }
 
     /// Runs `operation` as a child of the server's task tree, for work that lives as long as a hosted connection
@@ -285,7 +296,8 @@ public final class HTTPServer: Sendable {
     /// requests still in flight, within ``HTTPServerConfiguration/shutdownTimeout``; then every connection still
     /// open is closed. Protocols hosted through ``registerUpgrade(path:_:)`` use it to end their connections
     /// properly (GrestWebSocket sends each socket a 1001 Going Away close and waits for the handshake). A hook must
-    /// return once its connections are closed (at the deadline at the latest) or when its task is cancelled.
+    /// return once its connections are closed (at the deadline at the latest) or when its task is cancelled. By the
+    /// time hooks run, ``addHostedTask(_:)`` returns `false`, so a connection upgraded later is refused there.
     public func addShutdownHook(_ hook: @escaping @Sendable () async -> Void) {
         state.withLock { $0.shutdownHooks.append(hook) }
     }

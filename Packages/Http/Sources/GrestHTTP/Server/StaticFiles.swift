@@ -91,38 +91,13 @@ package struct StaticFileMount: Sendable {
         var segments: [String] = []
         for raw in rest.split(separator: "/", omittingEmptySubsequences: true) {
             if raw.contains("\\") { return nil }
-            guard let decoded = Self.percentDecode(raw) else { return nil }
+            guard let decoded = PercentEncoding.decodeStrictly(raw) else { return nil }
             if decoded.isEmpty || decoded.hasPrefix(".") { return nil }  // `.`, `..`, dot files
-            if decoded.contains(where: { $0 == "/" || $0 == "\\" || $0 == "\0" }) { return nil }
+            // Bytes, not characters: `/` followed by a combining mark is one `Character` that is not "/".
+            if decoded.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") || $0 == 0 }) { return nil }
             segments.append(decoded)
         }
         return segments
-    }
-
-    /// Strict percent-decoding to UTF-8; `nil` for a malformed escape or invalid UTF-8.
-    static func percentDecode(_ raw: Substring) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(raw.utf8.count)
-        var iterator = raw.utf8.makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
-                bytes.append(high << 4 | low)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        if bytes.contains(0) { return nil }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Blocking (run on the thread pool): resolves, checks and opens the file for `segments`.

@@ -69,23 +69,39 @@ package enum PercentEncoding {
     package static func decode(_ text: Substring, plusAsSpace: Bool = false) -> String {
         let utf8 = text.utf8
         guard utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else { return String(text) }
+        // Lenient never answers nil.
+        return String(decoding: decodedBytes(text, plusAsSpace: plusAsSpace, strict: false) ?? [], as: UTF8.self)
+    }
+
+    /// Decodes `%XX` escapes (`+` stays `+`, as in a URL path); `nil` for a malformed escape or invalid UTF-8.
+    package static func decodeStrictly(_ text: Substring) -> String? {
+        guard let bytes = decodedBytes(text, plusAsSpace: false, strict: true) else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// The bytes `text` decodes to; a malformed escape is `nil` when `strict`, else kept as it is.
+    private static func decodedBytes(_ text: Substring, plusAsSpace: Bool, strict: Bool) -> [UInt8]? {
+        let utf8 = text.utf8
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count)
         var index = utf8.startIndex
         while index < utf8.endIndex {
             let byte = utf8[index]
-            if byte == UInt8(ascii: "%"), let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex), high < utf8.endIndex,
-                let low = utf8.index(index, offsetBy: 2, limitedBy: utf8.endIndex), low < utf8.endIndex,
-                let h = hexValue(utf8[high]), let l = hexValue(utf8[low])
-            {
-                bytes.append(h << 4 | l)
-                index = utf8.index(after: low)
-                continue
+            if byte == UInt8(ascii: "%") {
+                if let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex), high < utf8.endIndex,
+                    let low = utf8.index(index, offsetBy: 2, limitedBy: utf8.endIndex), low < utf8.endIndex,
+                    let h = hexValue(utf8[high]), let l = hexValue(utf8[low])
+                {
+                    bytes.append(h << 4 | l)
+                    index = utf8.index(after: low)
+                    continue
+                }
+                if strict { return nil }
             }
             bytes.append(plusAsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
             index = utf8.index(after: index)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// Encodes everything but RFC 3986 unreserved characters (JavaScript `encodeURIComponent`, minus `!'()*`).

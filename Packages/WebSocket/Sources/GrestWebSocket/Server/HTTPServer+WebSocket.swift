@@ -51,20 +51,17 @@ extension HTTPServer {
                 return WebSocketServerUpgrade.configure(
                     channel: channel, request: head, negotiation: negotiation, configuration: configuration, addFrameCodec: true
                 ).map { connection in
-                    guard let id = hosted.insert(connection) else {
-                        connection.startClose(code: .goingAway, reason: HostedConnections.reason)  // upgraded while shutting down
-                        return
-                    }
-                    // A child of the server's task tree: shutdown cancels it at its deadline and waits for it.
-                    let started = server.addHostedTask {
+                    // Tracked before it is hosted: a socket the tree takes was added before shutdown began, so the
+                    // shutdown hook's 1001s include it.
+                    let id = hosted.insert(connection)
+                    // A child of the server's task tree: shutdown cancels it at its deadline and waits for it. The tree
+                    // takes nothing once shutdown has begun (before the hooks run): an upgrade landing then goes away.
+                    let isHosted = server.addHostedTask {
                         await handler(connection)
                         _ = try? await connection.close()
                         hosted.remove(id)
                     }
-                    if !started {
-                        hosted.remove(id)
-                        connection.startClose(code: .goingAway, reason: HostedConnections.reason)
-                    }
+                    if !isHosted { hosted.refuse(id, connection) }
                 }
             }
         )
@@ -74,14 +71,16 @@ extension HTTPServer {
 }
 
 /// The open connections of one WebSocket route, told to go away when the server shuts down.
+///
+/// Whether the server is stopping is the task tree's answer (``HTTPServer/addHostedTask(_:)`` returns `false` from the
+/// moment shutdown begins, before the shutdown hook runs ``goAway()``), so no flag is kept here.
 final class HostedConnections: Sendable {
     static let reason = "server shutting down"
-    private let state = Mutex<(next: Int, open: [Int: WebSocketConnection], stopping: Bool)>((0, [:], false))
+    private let state = Mutex<(next: Int, open: [Int: WebSocketConnection])>((0, [:]))
 
-    /// Tracks `connection`; `nil` once the server is shutting down.
-    func insert(_ connection: WebSocketConnection) -> Int? {
+    /// Tracks `connection` until ``remove(_:)``.
+    func insert(_ connection: WebSocketConnection) -> Int {
         state.withLock { state in
-            guard !state.stopping else { return nil }
             state.next += 1
             state.open[state.next] = connection
             return state.next
@@ -92,13 +91,16 @@ final class HostedConnections: Sendable {
         _ = state.withLock { $0.open.removeValue(forKey: id) }
     }
 
+    /// Stops tracking a connection the server would not host (it is shutting down) and sends it the 1001 the others get.
+    func refuse(_ id: Int, _ connection: WebSocketConnection) {
+        remove(id)
+        connection.startClose(code: .goingAway, reason: Self.reason)
+    }
+
     /// Sends every open connection a 1001 close and waits until each has closed (the peer answered, the close
     /// timeout passed, or the server closed it at its shutdown deadline).
     func goAway() async {
-        let open = state.withLock { state in
-            state.stopping = true
-            return Array(state.open.values)
-        }
+        let open = state.withLock { Array($0.open.values) }
         for connection in open { connection.startClose(code: .goingAway, reason: Self.reason) }
         for connection in open { _ = await connection.closeInfo }
     }

@@ -131,15 +131,20 @@ public final class SocketBroadcast: Sendable {
         }
         let message = BroadcastMessage(
             id: Self.makeID(), topic: topic, route: contract.route(of: method), payload: try method.socketPayload(input), excluding: excluding)
-        try await publish(message)
+        try await publish(message, isEncodedHere: true)
     }
 
     /// Publishes an encoded message (a backend relaying, or a proxy).
     public func publish(_ message: BroadcastMessage) async throws(ServiceError) {
+        try await publish(message, isEncodedHere: false)
+    }
+
+    /// `isEncodedHere`: route and payload were written by this process's encoders, so they are valid UTF-8.
+    private func publish(_ message: BroadcastMessage, isEncodedHere: Bool) async throws(ServiceError) {
         guard let backend else {
             // In-process: each publish is delivered exactly once, so no id is remembered (no de-duplication).
             counters.published(ok: true)
-            fanOut(message, to: state.withLock { $0.targets(of: message) })
+            fanOut(message, to: state.withLock { $0.targets(of: message) }, isEncodedHere: isEncodedHere)
             return
         }
         do {
@@ -178,21 +183,25 @@ public final class SocketBroadcast: Sendable {
             counters.duplicate.increment()
             return
         }
-        fanOut(message, to: targets)
+        fanOut(message, to: targets, isEncodedHere: false)
     }
 
-    private func fanOut(_ message: BroadcastMessage, to targets: [Subscriber]) {
+    private func fanOut(_ message: BroadcastMessage, to targets: [Subscriber], isEncodedHere: Bool) {
         guard !targets.isEmpty else { return }
-        let frame = Self.frame(of: message)
+        let frame = Self.frame(of: message, isEncodedHere: isEncodedHere)
         for target in targets { enqueue(frame, payloadBytes: message.payload.count, to: target) }
     }
 
     /// The `m` frame of `message`, encoded once for all its subscribers, which send the same buffer (shared storage,
-    /// no copy, no second validation). Route and payload may come from another process through a backend, so invalid
-    /// UTF-8 is repaired to U+FFFD here, once per message, as the transport's `String` path did per socket.
-    static func frame(of message: BroadcastMessage) -> ByteBuffer {
-        let bytes = SocketFrameCodec.encode(.message, path: message.route, payload: message.payload)
-        return ByteBuffer(string: String(decoding: bytes, as: UTF8.self))
+    /// no copy, no second validation). A message this process encoded (a typed publish without a backend) is valid
+    /// UTF-8 and goes straight into the buffer; one from a backend or a caller's ``publish(_:)`` may come from another
+    /// process, so invalid UTF-8 is repaired to U+FFFD here, once per message, as the transport's `String` path did
+    /// per socket.
+    static func frame(of message: BroadcastMessage, isEncodedHere: Bool) -> ByteBuffer {
+        guard isEncodedHere else {
+            return SocketFrameCodec.repairedBuffer(SocketFrameCodec.encode(.message, path: message.route, payload: message.payload))
+        }
+        return SocketFrameCodec.encodeBuffer(.message, path: message.route, payload: message.payload)
     }
 
     private func enqueue(_ frame: ByteBuffer, payloadBytes: Int, to subscriber: Subscriber) {

@@ -257,7 +257,7 @@ package final class SocketPeer: Sendable {
     }
 
     /// Sends an encoded `m` frame (a broadcast push, one buffer shared by every subscriber, valid UTF-8: see
-    /// `SocketBroadcast.frame(of:)`) as trusted text; throws the transport's error, such as a full send queue.
+    /// `SocketBroadcast.frame(of:isEncodedHere:)`) as trusted text; throws the transport's error, such as a full send queue.
     package func push(_ frame: ByteBuffer) async throws {
         guard !isClosed else { throw WebSocketError.connectionClosed }
         try await send(frame)
@@ -265,7 +265,7 @@ package final class SocketPeer: Sendable {
 
     /// Sends raw frame bytes; failures mean the socket is going away, which the read loop notices.
     package func sendQuietly(_ bytes: [UInt8]) async {
-        try? await send(Self.repairedText(bytes))
+        try? await send(SocketFrameCodec.repairedBuffer(bytes))
     }
 
     /// Sends a frame this peer wrote into a buffer itself (trusted UTF-8; failures as above).
@@ -276,7 +276,7 @@ package final class SocketPeer: Sendable {
     /// Sends the handshake's `k`, then the frames held since the peer was made, in order; from then on frames go
     /// straight out. Frames sent while the held ones are flushed join the queue, so none overtakes another.
     package func accept(_ frame: [UInt8]) async {
-        try? await write(Self.repairedText(frame))
+        try? await write(SocketFrameCodec.repairedBuffer(frame))
         while true {
             let batch = state.withLock { state -> [ByteBuffer] in
                 let batch = state.heldUntilAccept ?? []
@@ -297,15 +297,9 @@ package final class SocketPeer: Sendable {
         if !isHeld { try await write(bytes) }
     }
 
-    /// Frame bytes handed in from outside this peer's encoder (a broadcast backend's payload, a prepared frame):
-    /// invalid UTF-8 is repaired to U+FFFD, as the transport's `String` path always did.
-    private static func repairedText(_ bytes: [UInt8]) -> ByteBuffer {
-        ByteBuffer(string: String(decoding: bytes, as: UTF8.self))
-    }
-
     /// Hands the frame to the transport as text without a second validation: the frames made here are written by
-    /// ``SocketFrameCodec`` from Strings and `JSONWriter` output, the others went through ``repairedText(_:)`` (broadcast
-    /// pushes through `SocketBroadcast.frame(of:)`).
+    /// ``SocketFrameCodec`` from Strings and `JSONWriter` output, the others went through
+    /// ``SocketFrameCodec/repairedBuffer(_:)`` (broadcast pushes: see `SocketBroadcast.frame(of:isEncodedHere:)`).
     private func write(_ frame: ByteBuffer) async throws {
         if configuration.wireLog != .off { log("outgoing", frame.readableBytesView, nonOK: Self.isErrorReply(frame.readableBytesView)) }
         try await transport.send(trustedText: frame)

@@ -144,6 +144,13 @@ public struct SocketFrameCodec: Sendable {
         ByteBuffer(bytes: encode(kind, path: path, id: id, payload: payload))
     }
 
+    /// Frame bytes written outside this process's encoders (a broadcast backend's payload, a relayed message) as the
+    /// buffer the transport sends as trusted text: invalid UTF-8 is repaired to U+FFFD, as the transport's `String`
+    /// path always did.
+    package static func repairedBuffer(_ frame: [UInt8]) -> ByteBuffer {
+        ByteBuffer(string: String(decoding: frame, as: UTF8.self))
+    }
+
     /// `k:::null`, the handshake acceptance grest-ts sends.
     public static let handshakeAccepted: [UInt8] = Array("k:::null".utf8)
     /// `p:::`, the app-level ping.
