@@ -105,4 +105,18 @@ struct HandshakeTests {
         #expect(info.queryValue("b") == "x y")
         #expect(info.queryItems.map(\.name) == ["a", "b", "c"])
     }
+
+    @Test(
+        "a malformed escape in the query is kept as it is, with what follows it",
+        arguments: [
+            ("q=%zz", "%zz"), ("q=50%", "50%"), ("q=%4", "%4"), ("q=%4g1", "%4g1"), ("q=%+1", "% 1"), ("q=%-0", "%-0"),
+            ("q=a+b%2Bc", "a b+c"), ("q=%E2%82%AC", "€"), ("q=%ff", "\u{FFFD}"), ("q=%41%", "A%"),
+        ])
+    func malformedQueryEscapes(query: String, expected: String) {
+        let info = WebSocketConnectionInfo(
+            isServer: true, remoteAddress: nil, localAddress: nil, uri: "/p?" + query,
+            requestHeaders: [:], responseHeaders: [:], extensions: []
+        )
+        #expect(info.queryValue("q") == expected)
+    }
 }

@@ -55,24 +55,45 @@ public struct WebSocketConnectionInfo: Sendable {
         self.queryItems.first { $0.name == name }?.value
     }
 
+    /// Decodes `%XX` escapes and `+` as a space (form encoding). A `%` not followed by two hex digits is kept as it
+    /// is, with what follows it; invalid UTF-8 becomes U+FFFD.
     static func percentDecode(_ text: Substring) -> String {
+        let utf8 = text.utf8
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(text) }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
+        bytes.reserveCapacity(utf8.count)
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            index = utf8.index(after: index)
             switch byte {
             case UInt8(ascii: "+"):
                 bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                if let high = iterator.next(), let low = iterator.next(), let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
-                    bytes.append(value)
-                } else {
+                guard index < utf8.endIndex, let high = hexValue(utf8[index]) else {
                     bytes.append(byte)
+                    continue
                 }
+                let lowIndex = utf8.index(after: index)
+                guard lowIndex < utf8.endIndex, let low = hexValue(utf8[lowIndex]) else {
+                    bytes.append(byte)
+                    continue
+                }
+                bytes.append(high << 4 | low)
+                index = utf8.index(after: lowIndex)
             default:
                 bytes.append(byte)
             }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
