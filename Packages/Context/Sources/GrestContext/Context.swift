@@ -28,12 +28,19 @@ public final class Context: Sendable {
     /// Server request scopes are strict.
     public let isStrict: Bool
 
-    private let entries = Mutex<[String: Entry]>([:])
+    /// This level's values, searched by name: a level holds a handful of keys, and comparing a few names (equal
+    /// names from one key share their storage, so that compare is a pointer check) costs less than hashing one.
+    private let slots = Mutex<[Slot]>([])
     /// Whether a value with a service-context bridge, or with an export, was ever written at this level. Never
     /// cleared, so they may say `true` of a level whose value was since deleted. ``serviceContext`` (on every `run`)
     /// and ``exportedValues`` (on every log line) read them to skip, without a lock, the levels with nothing to add.
     private let hasBridgedEntries = Atomic<Bool>(false)
     private let hasExportedEntries = Atomic<Bool>(false)
+
+    struct Slot: Sendable {
+        let name: String
+        var entry: Entry
+    }
 
     /// One stored value, with its export text and service-context bridge rendered at write time.
     struct Entry: Sendable {
@@ -60,7 +67,7 @@ public final class Context: Sendable {
     public func get<Value>(_ key: ContextKey<Value>) -> Value? {
         var scope: Context? = self
         while let level = scope {
-            if let value = level.entries.withLock({ $0[key.name]?.value }) as? Value {
+            if let value = level.slots.withLock({ $0.entry(named: key.name)?.value }) as? Value {
                 return value
             }
             scope = level.parent
@@ -72,7 +79,7 @@ public final class Context: Sendable {
     public func has<Value>(_ key: ContextKey<Value>) -> Bool {
         var scope: Context? = self
         while let level = scope {
-            if level.entries.withLock({ $0[key.name] != nil }) {
+            if level.slots.withLock({ $0.entry(named: key.name) != nil }) {
                 return true
             }
             scope = level.parent
@@ -86,23 +93,29 @@ public final class Context: Sendable {
     public func set<Value>(_ key: ContextKey<Value>, _ value: Value) throws(ContextError) {
         // Render outside the lock: `render` is caller code.
         let entry = key.entry(for: value)
-        try entries.withLock { (entries) throws(ContextError) in
-            if isStrict, !key.isMutable, entries[key.name] != nil {
+        try slots.withLock { (slots) throws(ContextError) in
+            guard let index = slots.index(named: key.name) else {
+                slots.append(Slot(name: key.name, entry: entry))
+                return
+            }
+            if isStrict, !key.isMutable {
                 throw .alreadySet(key: key.name)
             }
-            entries[key.name] = entry
+            slots[index].entry = entry
         }
         noteKinds(of: entry)
     }
 
     /// Removes the value for `key` at this level only; a parent's value shows again.
     public func delete<Value>(_ key: ContextKey<Value>) {
-        _ = entries.withLock { $0.removeValue(forKey: key.name) }
+        slots.withLock { slots in
+            if let index = slots.index(named: key.name) { slots.remove(at: index) }
+        }
     }
 
     /// Removes every value at this level.
     public func reset() {
-        entries.withLock { $0.removeAll() }
+        slots.withLock { $0.removeAll() }
     }
 
     /// A new, unbound child of this scope (grest-ts `GGContextStore.branch`).
@@ -121,22 +134,27 @@ public final class Context: Sendable {
         if let found = get(key) {
             return found
         }
-        return entries.withLock { entries in
+        return slots.withLock { slots in
             // Checked again under the lock: another task may have inserted since `get`.
-            if let existing = entries[key.name]?.value as? Value {
+            let index = slots.index(named: key.name)
+            if let index, let existing = slots[index].entry.value as? Value {
                 return existing
             }
             let created = make()
             let entry = key.entry(for: created)
-            entries[key.name] = entry
+            if let index {
+                slots[index].entry = entry
+            } else {
+                slots.append(Slot(name: key.name, entry: entry))
+            }
             noteKinds(of: entry)
             return created
         }
     }
 
-    /// A copy of this level's entries.
-    var entriesSnapshot: [String: Entry] {
-        entries.withLock { $0 }
+    /// A copy of this level's values.
+    var slotsSnapshot: [Slot] {
+        slots.withLock { $0 }
     }
 
     private func noteKinds(of entry: Entry) {
@@ -148,8 +166,8 @@ public final class Context: Sendable {
     func applyBridges(to serviceContext: inout ServiceContext) {
         parent?.applyBridges(to: &serviceContext)
         guard hasBridgedEntries.load(ordering: .acquiring) else { return }
-        for entry in entriesSnapshot.values {
-            entry.bridge?(&serviceContext)
+        for slot in slotsSnapshot {
+            slot.entry.bridge?(&serviceContext)
         }
     }
 
@@ -157,10 +175,20 @@ public final class Context: Sendable {
     func collectExports(into values: inout [String: String]) {
         parent?.collectExports(into: &values)
         guard hasExportedEntries.load(ordering: .acquiring) else { return }
-        for entry in entriesSnapshot.values {
-            if let exported = entry.exported {
+        for slot in slotsSnapshot {
+            if let exported = slot.entry.exported {
                 values[exported.label] = exported.text
             }
         }
+    }
+}
+
+extension [Context.Slot] {
+    func index(named name: String) -> Int? {
+        firstIndex { $0.name == name }
+    }
+
+    func entry(named name: String) -> Context.Entry? {
+        index(named: name).map { self[$0].entry }
     }
 }
