@@ -94,16 +94,17 @@ public final class Context: Sendable {
         // Render outside the lock: `render` is caller code.
         let entry = key.entry(for: value)
         try slots.withLock { (slots) throws(ContextError) in
-            guard let index = slots.index(named: key.name) else {
+            if let index = slots.index(named: key.name) {
+                if isStrict, !key.isMutable {
+                    throw .alreadySet(key: key.name)
+                }
+                slots[index].entry = entry
+            } else {
                 slots.append(Slot(name: key.name, entry: entry))
-                return
             }
-            if isStrict, !key.isMutable {
-                throw .alreadySet(key: key.name)
-            }
-            slots[index].entry = entry
+            // Under the lock, so whoever sees the value also sees that this level has something to bridge or export.
+            noteKinds(of: entry)
         }
-        noteKinds(of: entry)
     }
 
     /// Removes the value for `key` at this level only; a parent's value shows again.
