@@ -119,6 +119,31 @@ struct InboundDispatcherTests {
         guard case .drop(.noHandler("ChatApi.ping")) = dispatcher.frameReceived(frame("m:ChatApi.ping::")) else { throw Failure() }
     }
 
+    @Test("a handler registered, removed or partly registered after creation is what the next frame sees")
+    func tableChangesAfterCreation() throws {
+        var dispatcher = try serverDispatcher()
+        func ping(_ dispatcher: inout InboundDispatcher) -> InboundDispatcher.Action {
+            dispatcher.frameReceived(frame("m:ChatApi.ping::"))
+        }
+        guard case .drop(.noHandler("ChatApi.ping")) = ping(&dispatcher) else { throw Failure() }
+        try dispatcher.updateTable { (table) throws(SocketRegistrationError) in
+            try table.register(route: "ChatApi.ping") { _ in .emptySuccess }
+        }
+        guard case .run = ping(&dispatcher) else { throw Failure() }
+        dispatcher.callFinished()
+        try dispatcher.updateTable { table in table.remove(routes: ["ChatApi.ping"]) }
+        guard case .drop(.noHandler("ChatApi.ping")) = ping(&dispatcher) else { throw Failure() }
+        // An update that throws part-way keeps what it registered before the throw.
+        #expect(throws: SocketRegistrationError.self) {
+            try dispatcher.updateTable { (table) throws(SocketRegistrationError) in
+                try table.register(route: "ChatApi.ping") { _ in .emptySuccess }
+                try table.on(ChatApi.whoAmI) { "twice" }
+            }
+        }
+        guard case .run = ping(&dispatcher) else { throw Failure() }
+        dispatcher.callFinished()
+    }
+
     @Test("per-message permission gate; the socket stays usable", arguments: [
         (Set<String>?.none, "NOT_AUTHORIZED"), (Set<String>?.some(["chat:read"]), "FORBIDDEN"),
         (Set<String>?.some(["chat:admin"]), "OK"), (Set<String>?.some(["chat:read", "chat:write"]), "OK"),
