@@ -92,7 +92,8 @@ package struct StaticFileMount: Sendable {
         for raw in rest.split(separator: "/", omittingEmptySubsequences: true) {
             if raw.contains("\\") { return nil }
             guard let decoded = PercentEncoding.decodeStrictly(raw) else { return nil }
-            if decoded.isEmpty || decoded.hasPrefix(".") { return nil }  // `.`, `..`, dot files
+            // `.`, `..`, dot files; by byte, as below (a dot followed by a combining mark is not the Character ".").
+            if decoded.utf8.first.map({ $0 == UInt8(ascii: ".") }) ?? true { return nil }
             // Bytes, not characters: `/` followed by a combining mark is one `Character` that is not "/".
             if decoded.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") || $0 == 0 }) { return nil }
             segments.append(decoded)
