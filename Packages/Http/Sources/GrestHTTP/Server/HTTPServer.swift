@@ -297,7 +297,8 @@ public final class HTTPServer: Sendable {
     /// open is closed. Protocols hosted through ``registerUpgrade(path:_:)`` use it to end their connections
     /// properly (GrestWebSocket sends each socket a 1001 Going Away close and waits for the handshake). A hook must
     /// return once its connections are closed (at the deadline at the latest) or when its task is cancelled. By the
-    /// time hooks run, ``addHostedTask(_:)`` returns `false`, so a connection upgraded later is refused there.
+    /// time hooks run, a call of ``addHostedTask(_:)`` that starts then returns `false`, so a connection upgraded
+    /// later is refused there.
     public func addShutdownHook(_ hook: @escaping @Sendable () async -> Void) {
         state.withLock { $0.shutdownHooks.append(hook) }
     }

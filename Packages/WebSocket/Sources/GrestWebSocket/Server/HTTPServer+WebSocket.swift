@@ -55,7 +55,7 @@ extension HTTPServer {
                     // shutdown hook's 1001s include it.
                     let id = hosted.insert(connection)
                     // A child of the server's task tree: shutdown cancels it at its deadline and waits for it. The tree
-                    // takes nothing once shutdown has begun (before the hooks run): an upgrade landing then goes away.
+                    // refuses a task added after shutdown has begun (before the hooks run): such an upgrade goes away.
                     let isHosted = server.addHostedTask {
                         await handler(connection)
                         _ = try? await connection.close()
@@ -72,8 +72,8 @@ extension HTTPServer {
 
 /// The open connections of one WebSocket route, told to go away when the server shuts down.
 ///
-/// Whether the server is stopping is the task tree's answer (``HTTPServer/addHostedTask(_:)`` returns `false` from the
-/// moment shutdown begins, before the shutdown hook runs ``goAway()``), so no flag is kept here.
+/// Whether the server is stopping is the task tree's answer (a call of ``HTTPServer/addHostedTask(_:)`` that starts
+/// after shutdown has begun, before the shutdown hook runs ``goAway()``, returns `false`), so no flag is kept here.
 final class HostedConnections: Sendable {
     static let reason = "server shutting down"
     private let state = Mutex<(next: Int, open: [Int: WebSocketConnection])>((0, [:]))
