@@ -4,6 +4,7 @@
 // through GrestWebSocket (frame decode, route, input validation, handler, reply encode). Load (another thread):
 // CONNECTIONS sockets in a closed loop, each sending `r:ChatApi.sendMessage:<id>:{"text":…,"channelId":…}` and
 // waiting for the answer, for DURATION seconds per mode. Prints msg/s, p50, p99 and the RPC/echo ratio.
+// MODE=echo or MODE=rpc runs one mode only, for a profiler.
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
@@ -35,6 +36,8 @@ let environment = Environment()
 let connections = environment.int("CONNECTIONS", 50)
 let duration = Duration.seconds(environment.int("DURATION", 2))
 let rounds = environment.int("ROUNDS", 4)
+/// `echo` or `rpc` runs one mode only (to profile it, e.g. under `perf record`); anything else runs both.
+let mode = getenv("MODE").map { String(cString: $0) } ?? "both"
 let plainConfiguration: WebSocketConfiguration = {
     var configuration = WebSocketConfiguration()
     configuration.compression = nil
@@ -120,6 +123,7 @@ func round(path: String, handshake: Bool, into totals: inout Totals) async throw
 }
 
 func report(_ name: String, _ totals: Totals) {
+    guard totals.messages > 0 else { return }
     print("  \(name.padding(17)) \(String(Int(totals.rate)).leftPadding(8)) msg/s   p50 \(ms(totals.percentile(0.5)))   p99 \(ms(totals.percentile(0.99)))   CPU \(microseconds(totals.cpuPerMessage)) µs/round trip")
 }
 
@@ -167,17 +171,19 @@ func compare() async throws -> (echo: Totals, rpc: Totals) {
     var echo = Totals()
     var rpc = Totals()
     for _ in 0..<rounds {
-        try await round(path: "/ws/echo", handshake: false, into: &echo)
-        try await round(path: "/ws/chat", handshake: true, into: &rpc)
+        if mode != "rpc" { try await round(path: "/ws/echo", handshake: false, into: &echo) }
+        if mode != "echo" { try await round(path: "/ws/chat", handshake: true, into: &rpc) }
     }
     return (echo, rpc)
 }
 let (echo, rpc) = try await compare()
 report("raw echo", echo)
 report("typed RPC", rpc)
-let ratio = rpc.rate / echo.rate
-print("  RPC / raw echo throughput: \(String(Int(ratio * 100) / 100)).\(format2(Int(ratio * 100) % 100))×  (target ≥ 0.90×)")
-print("  CPU per round trip, RPC − raw echo (the typed layer's cost on the server): \(microseconds(rpc.cpuPerMessage - echo.cpuPerMessage)) µs")
+if echo.messages > 0, rpc.messages > 0 {
+    let ratio = rpc.rate / echo.rate
+    print("  RPC / raw echo throughput: \(String(Int(ratio * 100) / 100)).\(format2(Int(ratio * 100) % 100))×  (target ≥ 0.90×)")
+    print("  CPU per round trip, RPC − raw echo (the typed layer's cost on the server): \(microseconds(rpc.cpuPerMessage - echo.cpuPerMessage)) µs")
+}
 await server.shutdown()
 try await clientGroup.shutdownGracefully()
 try await serverGroup.shutdownGracefully()
