@@ -130,27 +130,32 @@ public final class Context: Sendable {
         Context(name: name, parent: self, strict: strict)
     }
 
-    /// The value for `key` in the chain, or `make()` stored at this level, atomically for this level.
+    /// The value for `key` in the chain, or `make()` stored at this level, atomically for this level: concurrent
+    /// callers all get the one value stored.
+    ///
+    /// `make` and the key's rendering run outside the level's lock (they are caller code, and may touch this scope);
+    /// a caller that loses a race drops what its `make` returned.
     func value<Value>(for key: ContextKey<Value>, orInsert make: () -> Value) -> Value {
         if let found = get(key) {
             return found
         }
-        return slots.withLock { slots in
+        let created = make()
+        let entry = key.entry(for: created)
+        let existing: (any Sendable)? = slots.withLock { slots in
             // Checked again under the lock: another task may have inserted since `get`.
             let index = slots.index(named: key.name)
-            if let index, let existing = slots[index].entry.value as? Value {
-                return existing
+            if let index, slots[index].entry.value is Value {
+                return slots[index].entry.value
             }
-            let created = make()
-            let entry = key.entry(for: created)
             if let index {
                 slots[index].entry = entry
             } else {
                 slots.append(Slot(name: key.name, entry: entry))
             }
             noteKinds(of: entry)
-            return created
+            return nil
         }
+        return existing as? Value ?? created
     }
 
     /// A copy of this level's values.

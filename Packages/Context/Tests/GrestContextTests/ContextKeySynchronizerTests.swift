@@ -183,4 +183,25 @@ struct ContextKeySynchronizerTests {
             #expect(fromOtherRoot !== connection)
         }
     }
+
+    @Test("value(for:orInsert:) stores one value for every concurrent caller, and its make may use the same scope")
+    func valueOrInsert() async throws {
+        let slot = ContextKey<Int>("sync-test:slot")
+        let other = ContextKey<String>("sync-test:other")
+        let scope = Context(name: "shared")
+        // `make` writes to the very level it is inserting into: under the level's lock this would deadlock.
+        let first = scope.value(for: slot) {
+            try? scope.set(other, "made")
+            return 1
+        }
+        #expect(first == 1 && scope.get(other) == "made")
+        #expect(scope.value(for: slot) { 2 } == 1, "a stored value is returned; make does not replace it")
+        let racing = ContextKey<Int>("sync-test:racing")
+        let results = await withTaskGroup(of: Int.self, returning: Set<Int>.self) { group in
+            for index in 0..<32 { group.addTask { scope.value(for: racing) { index } } }
+            return await group.reduce(into: Set<Int>()) { $0.insert($1) }
+        }
+        #expect(results.count == 1, "every caller got the one stored value")
+        #expect(results.first == scope.get(racing))
+    }
 }
