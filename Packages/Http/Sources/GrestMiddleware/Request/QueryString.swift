@@ -75,6 +75,8 @@ package enum PercentEncoding {
 
     /// Decodes `%XX` escapes (`+` stays `+`, as in a URL path); `nil` for a malformed escape or invalid UTF-8.
     package static func decodeStrictly(_ text: Substring) -> String? {
+        // Without an escape there is nothing to decode and nothing to reject (a Substring is valid UTF-8 already).
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
         guard let bytes = decodedBytes(text, plusAsSpace: false, strict: true) else { return nil }
         return String(validating: bytes, as: UTF8.self)
     }
