@@ -29,20 +29,21 @@ swift build -c release --package-path "$ROOT/Benchmarks/HTTPBench" --product hum
 GREST_BIN="$(swift build -c release --package-path "$GREST_PACKAGE" --show-bin-path)/grest-http-bench-server"
 HB_BIN="$(swift build -c release --package-path "$ROOT/Benchmarks/HTTPBench" --show-bin-path)/hummingbird-bench-server"
 
-# Starts a server on a free port (port 0) and prints the port it reports.
+# Starts a server on a free port (port 0) and sets PORT to the port it reports. Not called in `$(...)`: the PID must
+# reach this shell's PIDS, or `cleanup` leaves the server running.
 start() {
     local name="$1" bin="$2" log="$WORK/$1.log"
     "$bin" 0 >"$log" 2>&1 &
     PIDS+=("$!")
     for _ in $(seq 1 200); do
-        if grep -q '^listening on ' "$log"; then sed -n 's/^listening on \([0-9]*\).*/\1/p' "$log" | head -1; return; fi
+        if grep -q '^listening on ' "$log"; then PORT="$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$log" | head -1)"; return; fi
         sleep 0.05
     done
     echo "bench-http: $name did not start" >&2; cat "$log" >&2; exit 1
 }
 
-GREST_PORT="$(start grest "$GREST_BIN")"
-HB_PORT="$(start hummingbird "$HB_BIN")"
+start grest "$GREST_BIN"; GREST_PORT="$PORT"
+start hummingbird "$HB_BIN"; HB_PORT="$PORT"
 
 BODY='{"id":12345,"name":"widget","tags":["alpha","beta","gamma"],"price":19.99,"inStock":true}'
 cat >"$WORK/post.lua" <<LUA
