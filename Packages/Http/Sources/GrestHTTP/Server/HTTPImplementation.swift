@@ -18,21 +18,30 @@ public final class HTTPImplementation {
 
     /// Implements `method`. Input arrives parsed and validated; a thrown ``ServiceError`` whose TYPE the
     /// method lists goes on the wire, anything else becomes `SERVER_ERROR`.
+    ///
+    /// Inlinable: the erased handler is built in the caller's module, where `Input` and `Success` are known, so
+    /// parsing, the call and encoding the reply run specialised, with no generic metadata looked up per request.
+    @inlinable
     public func handle<Input, Success>(
         _ method: ContractMethod<Input, Success>, _ handler: @escaping @Sendable (Input) async throws -> Success
     ) {
-        if handlers[method.name] != nil { duplicates.append(method.name) }
-        handlers[method.name] = { raw in await method.execute(input: raw, coerce: true, handler) }
+        store(method.name) { raw in await method.execute(input: raw, coerce: true, handler) }
     }
 
     /// Implements a method without input by a closure that builds the whole reply (``ContractReply/raw(_:)`` for a
     /// body that is not the JSON envelope, such as a metrics scrape). The gate and middleware still run first.
     public func handleReply<Success>(_ method: ContractMethod<Void, Success>, _ handler: @escaping @Sendable () async -> ContractReply) {
-        if handlers[method.name] != nil { duplicates.append(method.name) }
-        handlers[method.name] = { _ in await handler() }
+        store(method.name) { _ in await handler() }
+    }
+
+    @usableFromInline
+    func store(_ name: String, _ handler: @escaping @Sendable (JSONValue?) async -> ContractReply) {
+        if handlers[name] != nil { duplicates.append(name) }
+        handlers[name] = handler
     }
 
     /// Implements a method without input.
+    @inlinable
     public func handle<Success>(_ method: ContractMethod<Void, Success>, _ handler: @escaping @Sendable () async throws -> Success) {
         handle(method) { (_: Void) in try await handler() }
     }

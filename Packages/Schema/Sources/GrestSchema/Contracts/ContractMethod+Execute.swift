@@ -14,6 +14,7 @@ public struct ContractReply: Sendable {
         self.error = error
     }
 
+    @usableFromInline
     init(successBody: [UInt8]) {
         self.statusCode = 200
         self.body = successBody
@@ -36,6 +37,7 @@ public struct ContractReply: Sendable {
 extension ContractMethod {
     /// Parses raw input the way a server does: coerced, unknown keys stripped; failure is a
     /// `VALIDATION_ERROR` with display message "Invalid arguments".
+    @inlinable
     public func parseInput(_ raw: JSONValue?, coerce: Bool = true) throws(ServiceError) -> Input {
         do {
             return try input.parse(raw, coerce: coerce)
@@ -48,6 +50,10 @@ extension ContractMethod {
     /// input parse failure → `VALIDATION_ERROR` "Invalid arguments"; a thrown error whose TYPE the method
     /// does not list → `SERVER_ERROR` "Invalid response"; any non-grest error → `SERVER_ERROR`; success data
     /// that breaks the schema → `SERVER_ERROR` "Invalid response".
+    ///
+    /// Inlinable, like ``parseInput(_:coerce:)`` and ``encodeSuccess(_:)``: a server registering a typed handler
+    /// gets this chain specialised for its types, without runtime generic metadata lookups per call.
+    @inlinable
     public func execute(input raw: JSONValue?, coerce: Bool = true, _ handler: (Input) async throws -> Success) async -> ContractReply {
         let value: Input
         do {
@@ -77,6 +83,7 @@ extension ContractMethod {
     }
 
     /// The success envelope for `value`, or `SERVER_ERROR` "Invalid response" when it breaks the schema.
+    @inlinable
     public func encodeSuccess(_ value: Success) -> ContractReply {
         guard hasSuccess else { return .emptySuccess }
         var writer = JSONWriter(reservingCapacity: 256)

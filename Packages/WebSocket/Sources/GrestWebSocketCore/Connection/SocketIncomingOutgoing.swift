@@ -23,13 +23,24 @@ public struct SocketIncoming: Sendable {
     }
 
     /// Registers the typed handler for `method` (see ``SocketHandlerTable/on(_:_:)``).
+    ///
+    /// Inlinable: the erased handler is built in the caller's module, where `Input` and `Success` are known, so
+    /// parsing, the call and encoding the reply run specialised, with no generic metadata looked up per message.
+    @inlinable
     public func on<Input, Success>(
         _ method: ContractMethod<Input, Success>, _ handler: @escaping @Sendable (Input) async throws -> Success
     ) throws(SocketRegistrationError) {
-        try update { table throws(SocketRegistrationError) in try table.on(method, handler) }
+        try register(methodNamed: method.name) { raw in await method.execute(input: raw, coerce: true, handler) }
+    }
+
+    /// Registers a typed handler, erased by the caller, for the method named `name`.
+    @usableFromInline
+    package func register(methodNamed name: String, _ handler: @escaping ErasedSocketHandler) throws(SocketRegistrationError) {
+        try update { table throws(SocketRegistrationError) in try table.on(methodNamed: name, handler) }
     }
 
     /// Registers the typed handler for a `method` without input.
+    @inlinable
     public func on<Success>(_ method: ContractMethod<Void, Success>, _ handler: @escaping @Sendable () async throws -> Success)
         throws(SocketRegistrationError)
     {

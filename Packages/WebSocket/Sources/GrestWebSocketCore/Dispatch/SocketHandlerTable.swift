@@ -27,11 +27,16 @@ package struct SocketHandlerTable: Sendable {
     public mutating func on<Input, Success>(
         _ method: ContractMethod<Input, Success>, _ handler: @escaping @Sendable (Input) async throws -> Success
     ) throws(SocketRegistrationError) {
-        let route = contract.route(of: method)
-        guard contract.method(named: method.name, direction) != nil else {
+        try on(methodNamed: method.name) { raw in await method.execute(input: raw, coerce: true, handler) }
+    }
+
+    /// Registers `handler`, a typed handler already erased, for the method named `name` in this table's direction.
+    package mutating func on(methodNamed name: String, _ handler: @escaping ErasedSocketHandler) throws(SocketRegistrationError) {
+        let route = contract.name + "." + name
+        guard contract.method(named: name, direction) != nil else {
             throw SocketRegistrationError("\(route) is not a \(direction == .clientToServer ? "clientToServer" : "serverToClient") method of \(contract.name)")
         }
-        try register(route: route) { raw in await method.execute(input: raw, coerce: true, handler) }
+        try register(route: route, handler)
     }
 
     /// Registers an erased handler for `route`, one of the contract's routes in this table's direction (proxies
