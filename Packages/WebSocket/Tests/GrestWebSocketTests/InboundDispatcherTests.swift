@@ -1,4 +1,5 @@
 import GrestSchema
+import NIOCore
 import Testing
 
 @testable import GrestWebSocket
@@ -23,7 +24,7 @@ struct InboundDispatcherTests {
     /// Dispatches one frame and returns the reply frame (run to completion), or nil.
     func reply(_ dispatcher: inout InboundDispatcher, _ text: String) async -> SocketFrame? {
         switch dispatcher.frameReceived(frame(text)) {
-        case .reply(let bytes, _): return frame(String(decoding: bytes, as: UTF8.self))
+        case .reply(let buffer, _): return frame(String(buffer: buffer))
         case .run(let call):
             let bytes = await call.run()
             dispatcher.callFinished()
@@ -167,7 +168,8 @@ struct InboundDispatcherTests {
         for id in 1...50 {
             switch dispatcher.frameReceived(frame("r:ChatApi.whoAmI:\(id):")) {
             case .run(let call): admitted.append(call)
-            case .reply(let bytes, let error):
+            case .reply(let buffer, let error):
+                let bytes = Array(buffer.readableBytesView)
                 #expect(error.type == "SERVER_ERROR")
                 #expect(body(of: bytes)?["context"]?["displayMessage"] == "Too many requests in flight")
                 #expect(frame(text(bytes)).id == "\(id)")

@@ -175,9 +175,9 @@ package final class SocketPeer: Sendable {
         case .request, .message:
             let action = state.withLock { $0.dispatcher.frameReceived(frame) }
             switch action {
-            case .reply(let bytes, let error):
+            case .reply(let reply, let error):
                 metrics?.inbound(route: frame.path, result: error.type, nanoseconds: nil)
-                await sendQuietly(bytes)
+                await sendQuietly(reply)
             case .run(let call):
                 // The handler starts on this task's thread, before the next frame is read, and leaves it at its first
                 // suspension: a handler that finishes without suspending costs no enqueue and no wake-up.
@@ -199,21 +199,24 @@ package final class SocketPeer: Sendable {
             if case .resolve(let waiter, _) = action { waiter.succeed(.success(frame)) }
             drained?.resume()
         case .ping:
-            await sendQuietly(SocketFrameCodec.pong)
+            await sendQuietly(ByteBuffer(bytes: SocketFrameCodec.pong))
         case .pong, .handshake, .handshakeAccepted, .handshakeRejected:
             break
         }
     }
 
     private func runCall(_ call: InboundCall) async {
-        let started = ContinuousClock.now
+        // Read the clock only for the metrics that use it.
+        let started = metrics == nil ? nil : ContinuousClock.now
         // The read loop runs inside the connection's context, so this task inherits it: one child per message.
         let (reply, error) = await Context.run(name: "ws-message") {
             try? SocketMessageInfo.key.set(SocketMessageInfo(path: call.route))
             return await call.execute()
         }
         state.withLock { $0.dispatcher.callFinished() }
-        metrics?.inbound(route: call.route, result: error?.type ?? "OK", nanoseconds: (ContinuousClock.now - started).nanoseconds)
+        if let metrics, let started {
+            metrics.inbound(route: call.route, result: error?.type ?? "OK", nanoseconds: (ContinuousClock.now - started).nanoseconds)
+        }
         if let reply { await sendQuietly(reply) }
     }
 
@@ -263,12 +266,8 @@ package final class SocketPeer: Sendable {
         try await send(frame)
     }
 
-    /// Sends raw frame bytes; failures mean the socket is going away, which the read loop notices.
-    package func sendQuietly(_ bytes: [UInt8]) async {
-        try? await send(SocketFrameCodec.repairedBuffer(bytes))
-    }
-
-    /// Sends a frame this peer wrote into a buffer itself (trusted UTF-8; failures as above).
+    /// Sends a frame this peer wrote into a buffer itself (trusted UTF-8); failures mean the socket is going away,
+    /// which the read loop notices.
     package func sendQuietly(_ frame: ByteBuffer) async {
         try? await send(frame)
     }
@@ -383,7 +382,8 @@ package final class SocketPeer: Sendable {
     /// A heartbeat send, in ``run(_:)``'s task group so none outlives the connection.
     private func perform(_ action: Heartbeat.Action) async {
         switch action {
-        case .sendAppPing(let bytes), .sendAppPong(let bytes): await sendQuietly(bytes)
+        // `p:::` and `o:::`, constants of the codec: trusted text.
+        case .sendAppPing(let bytes), .sendAppPong(let bytes): await sendQuietly(ByteBuffer(bytes: bytes))
         case .sendProtocolPing: try? await transport.ping()
         case .peerDead, .none: break
         }

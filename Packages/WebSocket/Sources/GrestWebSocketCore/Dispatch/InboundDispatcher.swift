@@ -11,8 +11,9 @@ package import NIOCore
 /// Handlers run concurrently and unordered, as in grest-ts; at most ``maxConcurrent`` at once.
 package struct InboundDispatcher: Sendable {
     package enum Action: Sendable {
-        /// Send this `s` frame now; `error` is the refusal it carries (for metrics and logs).
-        case reply([UInt8], error: ServiceError)
+        /// Send this `s` frame now (written by ``SocketFrameCodec``, so trusted text); `error` is the refusal it
+        /// carries (for metrics and logs).
+        case reply(ByteBuffer, error: ServiceError)
         /// Run ``InboundCall/run()`` concurrently, send its result if any, then call ``callFinished()``.
         case run(InboundCall)
         /// Drop the frame; the reason is for logs and metrics.
@@ -116,7 +117,9 @@ package struct InboundDispatcher: Sendable {
     }
 
     private mutating func refuse(_ frame: SocketFrame, _ isRequest: Bool, _ error: ServiceError, _ reason: DropReason) -> Action {
-        if isRequest { return .reply(SocketFrameCodec.encodeResponse(to: frame, body: error.jsonBytes), error: error) }
+        if isRequest {
+            return .reply(SocketFrameCodec.encodeBuffer(.response, path: frame.path, id: frame.id, payload: error.jsonBytes), error: error)
+        }
         droppedCount += 1
         return .drop(reason)
     }

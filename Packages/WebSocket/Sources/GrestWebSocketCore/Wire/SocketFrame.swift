@@ -65,10 +65,11 @@ public struct SocketFrame: Sendable, Equatable {
     /// `.malformed` keeps the reason for logs.
     public func data(parser: JSONParser = JSONParser()) -> FrameData {
         if payload.isEmpty { return .absent }
-        do {
-            return .json(try parser.parse(payload))
-        } catch {
-            return .malformed(error)
+        // The raw-buffer entry point: the generic `parse(_: some Sequence<UInt8>)` runs unspecialised from here.
+        let parsed = payload.withUnsafeBytes { bytes in Result { () throws(JSONParseError) in try parser.parse(bytes) } }
+        switch parsed {
+        case .success(let value): return .json(value)
+        case .failure(let error): return .malformed(error)
         }
     }
 

@@ -139,9 +139,40 @@ public struct SocketFrameCodec: Sendable {
     }
 
     /// The frame as the buffer the transport sends as trusted text (no `String` in between). Same bytes as
-    /// ``encode(_:path:id:payload:)``, which writes them: per-byte `ByteBuffer` writes cost more in the profile.
+    /// ``encode(_:path:id:payload:)``, written straight into one buffer of the exact size: one allocation and one
+    /// copy of DATA, and no per-byte `ByteBuffer` writes (each checks capacity; they cost more in the profile).
     package static func encodeBuffer(_ kind: SocketFrame.Kind, path: String = "", id: String = "", payload: [UInt8]) -> ByteBuffer {
-        ByteBuffer(bytes: encode(kind, path: path, id: id, payload: payload))
+        var path = path
+        var id = id
+        let count = 4 + path.utf8.count + id.utf8.count + payload.count
+        var buffer = ByteBufferAllocator().buffer(capacity: count)
+        _ = path.withUTF8 { path in
+            id.withUTF8 { id in
+                payload.withUnsafeBytes { payload in
+                    buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { out in
+                        var offset = 0
+                        func append(_ byte: UInt8) {
+                            out[offset] = byte
+                            offset += 1
+                        }
+                        func append(_ bytes: UnsafeRawBufferPointer) {
+                            guard !bytes.isEmpty else { return }
+                            UnsafeMutableRawBufferPointer(rebasing: out[offset..<offset + bytes.count]).copyMemory(from: bytes)
+                            offset += bytes.count
+                        }
+                        append(kind.rawValue)
+                        append(UInt8(ascii: ":"))
+                        append(UnsafeRawBufferPointer(path))
+                        append(UInt8(ascii: ":"))
+                        append(UnsafeRawBufferPointer(id))
+                        append(UInt8(ascii: ":"))
+                        append(payload)
+                        return offset
+                    }
+                }
+            }
+        }
+        return buffer
     }
 
     /// Frame bytes written outside this process's encoders (a broadcast backend's payload, a relayed message) as the
