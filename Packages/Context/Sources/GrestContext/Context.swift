@@ -141,11 +141,11 @@ public final class Context: Sendable {
         }
         let created = make()
         let entry = key.entry(for: created)
-        let existing: (any Sendable)? = slots.withLock { slots in
+        let existing: Value? = slots.withLock { slots in
             // Checked again under the lock: another task may have inserted since `get`.
             let index = slots.index(named: key.name)
-            if let index, slots[index].entry.value is Value {
-                return slots[index].entry.value
+            if let index, let value = slots[index].entry.value as? Value {
+                return value
             }
             if let index {
                 slots[index].entry = entry
@@ -155,7 +155,7 @@ public final class Context: Sendable {
             noteKinds(of: entry)
             return nil
         }
-        return existing as? Value ?? created
+        return existing ?? created
     }
 
     /// A copy of this level's values.
