@@ -167,22 +167,53 @@ print("bench-rpc: \(connections) connections, closed loop, \(rounds) alternating
 // Warm up both paths, then alternate the modes so background load hits both alike.
 _ = try await drive(path: "/ws/echo", handshake: false, deadline: .now + .milliseconds(300))
 _ = try await drive(path: "/ws/chat", handshake: true, deadline: .now + .milliseconds(300))
-func compare() async throws -> (echo: Totals, rpc: Totals) {
+/// One echo round and the RPC round right after it: what changes on the machine between rounds hits both alike.
+struct Pair {
+    var ratio: Double
+    var typedCPU: Duration
+}
+
+func compare() async throws -> (echo: Totals, rpc: Totals, pairs: [Pair]) {
     var echo = Totals()
     var rpc = Totals()
+    var pairs: [Pair] = []
     for _ in 0..<rounds {
-        if mode != "rpc" { try await round(path: "/ws/echo", handshake: false, into: &echo) }
-        if mode != "echo" { try await round(path: "/ws/chat", handshake: true, into: &rpc) }
+        var echoRound = Totals()
+        var rpcRound = Totals()
+        if mode != "rpc" { try await round(path: "/ws/echo", handshake: false, into: &echoRound) }
+        if mode != "echo" { try await round(path: "/ws/chat", handshake: true, into: &rpcRound) }
+        if echoRound.messages > 0, rpcRound.messages > 0 {
+            pairs.append(Pair(ratio: rpcRound.rate / echoRound.rate, typedCPU: rpcRound.cpuPerMessage - echoRound.cpuPerMessage))
+        }
+        echo.add(echoRound)
+        rpc.add(rpcRound)
     }
-    return (echo, rpc)
+    return (echo, rpc, pairs)
 }
-let (echo, rpc) = try await compare()
+
+extension Totals {
+    mutating func add(_ other: Totals) {
+        messages += other.messages
+        elapsed += other.elapsed
+        cpu += other.cpu
+        latencies += other.latencies
+    }
+}
+
+func ratio(_ value: Double) -> String { "\(String(Int(value * 100) / 100)).\(format2(Int(value * 100) % 100))×" }
+
+let (echo, rpc, pairs) = try await compare()
 report("raw echo", echo)
 report("typed RPC", rpc)
 if echo.messages > 0, rpc.messages > 0 {
-    let ratio = rpc.rate / echo.rate
-    print("  RPC / raw echo throughput: \(String(Int(ratio * 100) / 100)).\(format2(Int(ratio * 100) % 100))×  (target ≥ 0.90×)")
+    print("  RPC / raw echo throughput: \(ratio(rpc.rate / echo.rate))  (target ≥ 0.90×)")
     print("  CPU per round trip, RPC − raw echo (the typed layer's cost on the server): \(microseconds(rpc.cpuPerMessage - echo.cpuPerMessage)) µs")
+    // On a shared machine a burst of outside load can halve one round; the median of back-to-back pairs ignores it.
+    let ratios = pairs.map(\.ratio).sorted()
+    let typed = pairs.map(\.typedCPU).sorted()
+    print(
+        "  median of \(pairs.count) back-to-back round pairs: \(ratio(ratios[ratios.count / 2])) (pairs \(ratios.map(ratio).joined(separator: " "))), typed layer \(microseconds(typed[typed.count / 2])) µs"
+    )
 }
 await server.shutdown()
 try await clientGroup.shutdownGracefully()
