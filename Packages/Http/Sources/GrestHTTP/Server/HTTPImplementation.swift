@@ -25,7 +25,7 @@ public final class HTTPImplementation {
     public func handle<Input, Success>(
         _ method: ContractMethod<Input, Success>, _ handler: @escaping @Sendable (Input) async throws -> Success
     ) {
-        store(method.name) { raw in await method.execute(input: raw, coerce: true, handler) }
+        store(method.name, method.erasedHandler(handler))
     }
 
     /// Implements a method without input by a closure that builds the whole reply (``ContractReply/raw(_:)`` for a

@@ -68,6 +68,16 @@ extension ContractMethod {
         }
     }
 
+    /// `handler` with its types erased, as a server stores it: raw input in (coerced, unknown keys stripped), exactly
+    /// one encoded reply out, through ``execute(input:coerce:_:)``.
+    ///
+    /// Inlinable: a transport's typed `on`/`handle` entry, itself inlinable, calls this in the adopter's module, where
+    /// `Input` and `Success` are known, so the whole chain runs specialised.
+    @inlinable
+    public func erasedHandler(_ handler: @escaping @Sendable (Input) async throws -> Success) -> @Sendable (JSONValue?) async -> ContractReply {
+        { raw in await execute(input: raw, coerce: true, handler) }
+    }
+
     /// The thrown error as it may go on the wire: listed TYPEs pass (with valid data), others become
     /// `SERVER_ERROR` "Invalid response", non-grest errors `SERVER_ERROR`.
     public func checkedError(_ error: any Error) -> ServiceError {

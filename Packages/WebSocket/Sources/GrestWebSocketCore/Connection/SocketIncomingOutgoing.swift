@@ -30,7 +30,7 @@ public struct SocketIncoming: Sendable {
     public func on<Input, Success>(
         _ method: ContractMethod<Input, Success>, _ handler: @escaping @Sendable (Input) async throws -> Success
     ) throws(SocketRegistrationError) {
-        try register(methodNamed: method.name) { raw in await method.execute(input: raw, coerce: true, handler) }
+        try register(methodNamed: method.name, method.erasedHandler(handler))
     }
 
     /// Registers a typed handler, erased by the caller, for the method named `name`.

@@ -27,7 +27,7 @@ package struct SocketHandlerTable: Sendable {
     public mutating func on<Input, Success>(
         _ method: ContractMethod<Input, Success>, _ handler: @escaping @Sendable (Input) async throws -> Success
     ) throws(SocketRegistrationError) {
-        try on(methodNamed: method.name) { raw in await method.execute(input: raw, coerce: true, handler) }
+        try on(methodNamed: method.name, method.erasedHandler(handler))
     }
 
     /// Registers `handler`, a typed handler already erased, for the method named `name` in this table's direction.
