@@ -26,9 +26,9 @@ struct InboundDispatcherTests {
         switch dispatcher.frameReceived(frame(text)) {
         case .reply(let buffer, _): return frame(String(buffer: buffer))
         case .run(let call):
-            let bytes = await call.run()
+            let reply = await call.execute().frame
             dispatcher.callFinished()
-            return bytes.map { frame(String(decoding: $0, as: UTF8.self)) }
+            return reply.map { frame(String(buffer: $0)) }
         case .drop: return nil
         }
     }
@@ -110,7 +110,7 @@ struct InboundDispatcherTests {
         var dispatcher = try serverDispatcher()
         guard case .run(let call) = dispatcher.frameReceived(frame(#"m:ChatApi.markAsRead::{"messageId":"m1"}"#)) else { throw Failure() }
         #expect(call.expectsReply == false)
-        #expect(await call.run() == nil)
+        #expect(await call.execute().frame == nil)
     }
 
     @Test func declaredMethodWithoutHandlerIsServerError() async throws {

@@ -272,10 +272,11 @@ package final class SocketPeer: Sendable {
         try? await send(frame)
     }
 
-    /// Sends the handshake's `k`, then the frames held since the peer was made, in order; from then on frames go
-    /// straight out. Frames sent while the held ones are flushed join the queue, so none overtakes another.
+    /// Sends the handshake's `k` (`ServerHandshake`'s acceptance, the codec constant `k:::null`, so trusted text), then the
+    /// frames held since the peer was made, in order; from then on frames go straight out. Frames sent while the held
+    /// ones are flushed join the queue, so none overtakes another.
     package func accept(_ frame: [UInt8]) async {
-        try? await write(SocketFrameCodec.repairedBuffer(frame))
+        try? await write(ByteBuffer(bytes: frame))
         while true {
             let batch = state.withLock { state -> [ByteBuffer] in
                 let batch = state.heldUntilAccept ?? []

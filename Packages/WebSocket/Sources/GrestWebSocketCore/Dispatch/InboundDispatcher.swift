@@ -14,7 +14,7 @@ package struct InboundDispatcher: Sendable {
         /// Send this `s` frame now (written by ``SocketFrameCodec``, so trusted text); `error` is the refusal it
         /// carries (for metrics and logs).
         case reply(ByteBuffer, error: ServiceError)
-        /// Run ``InboundCall/run()`` concurrently, send its result if any, then call ``callFinished()``.
+        /// Run ``InboundCall/execute()`` concurrently, send its result if any, then call ``callFinished()``.
         case run(InboundCall)
         /// Drop the frame; the reason is for logs and metrics.
         case drop(DropReason)
@@ -128,21 +128,16 @@ package struct InboundDispatcher: Sendable {
 /// One admitted `r` or `m`: the handler to run and how to answer.
 package struct InboundCall: Sendable {
     package let frame: SocketFrame
-    /// `true` for `r`: ``run()`` returns the `s` frame.
+    /// `true` for `r`: ``execute()`` returns the `s` frame.
     package let expectsReply: Bool
     let handler: ErasedSocketHandler
 
     /// The route, e.g. `ChatApi.sendMessage`.
     package var route: String { frame.path }
 
-    /// Parses DATA (malformed JSON reads as absent, as in grest-ts), runs the handler and returns the `s`
-    /// frame for an `r`, `nil` for an `m`. Never throws: every `r` gets exactly one reply.
-    package func run() async -> [UInt8]? {
-        await execute().frame.map { Array($0.readableBytesView) }
-    }
-
-    /// ``run()`` plus the outcome for metrics and logs: the error of a failed call, `nil` on success. The `s` comes
-    /// as the buffer the transport sends as trusted text.
+    /// Parses DATA (malformed JSON reads as absent, as in grest-ts), runs the handler and returns the `s` frame for an
+    /// `r` (`nil` for an `m`), as the buffer the transport sends as trusted text, with the outcome for metrics and
+    /// logs: the error of a failed call, `nil` on success. Never throws: every `r` gets exactly one reply.
     package func execute() async -> (frame: ByteBuffer?, error: ServiceError?) {
         let reply = await handler(frame.data().value)
         let frame = expectsReply ? SocketFrameCodec.encodeBuffer(.response, path: frame.path, id: frame.id, payload: reply.body) : nil

@@ -114,18 +114,18 @@ public struct SocketFrameCodec: Sendable {
 
     /// Writes `TYPE:PATH:ID:DATA` with `payload` as DATA (already JSON, or empty for absent).
     public static func encode(_ kind: SocketFrame.Kind, path: String = "", id: String = "", payload: some Collection<UInt8>) -> [UInt8] {
-        var writer = JSONWriter(reservingCapacity: 4 + path.utf8.count + id.utf8.count + payload.count)
-        writeHeader(kind, path: path, id: id, to: &writer)
-        writer.writeRaw(payload)
-        return writer.bytes
+        let written = payload.withContiguousStorageIfAvailable { payload in
+            encode(kind, path: path, id: id, payload: UnsafeRawBufferPointer(payload))
+        }
+        return written ?? Array(payload).withUnsafeBytes { payload in encode(kind, path: path, id: id, payload: payload) }
     }
 
     /// Writes a frame whose DATA is `value` as JSON, or empty when `value` is `nil`.
     public static func encode(_ kind: SocketFrame.Kind, path: String = "", id: String = "", json value: JSONValue?) -> [UInt8] {
-        var writer = JSONWriter(reservingCapacity: 64 + path.utf8.count)
-        writeHeader(kind, path: path, id: id, to: &writer)
-        if let value { writer.write(value) }
-        return writer.bytes
+        guard let value else { return encode(kind, path: path, id: id, payload: EmptyCollection()) }
+        var writer = JSONWriter(reservingCapacity: 64)
+        writer.write(value)
+        return encode(kind, path: path, id: id, payload: writer.bytes)
     }
 
     /// Writes a request frame with a numeric ID.
@@ -139,40 +139,67 @@ public struct SocketFrameCodec: Sendable {
     }
 
     /// The frame as the buffer the transport sends as trusted text (no `String` in between). Same bytes as
-    /// ``encode(_:path:id:payload:)``, written straight into one buffer of the exact size: one allocation and one
-    /// copy of DATA, and no per-byte `ByteBuffer` writes (each checks capacity; they cost more in the profile).
+    /// ``encode(_:path:id:payload:)`` (one writer serves both), written straight into one buffer of the exact size:
+    /// one allocation and one copy of DATA.
     package static func encodeBuffer(_ kind: SocketFrame.Kind, path: String = "", id: String = "", payload: [UInt8]) -> ByteBuffer {
-        var path = path
-        var id = id
-        let count = 4 + path.utf8.count + id.utf8.count + payload.count
-        var buffer = ByteBufferAllocator().buffer(capacity: count)
-        _ = path.withUTF8 { path in
-            id.withUTF8 { id in
-                payload.withUnsafeBytes { payload in
+        payload.withUnsafeBytes { payload in
+            var path = path
+            var id = id
+            return path.withUTF8 { path in
+                id.withUTF8 { id in
+                    let count = frameCount(path: path, id: id, payload: payload)
+                    var buffer = ByteBufferAllocator().buffer(capacity: count)
                     buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { out in
-                        var offset = 0
-                        func append(_ byte: UInt8) {
-                            out[offset] = byte
-                            offset += 1
-                        }
-                        func append(_ bytes: UnsafeRawBufferPointer) {
-                            guard !bytes.isEmpty else { return }
-                            UnsafeMutableRawBufferPointer(rebasing: out[offset..<offset + bytes.count]).copyMemory(from: bytes)
-                            offset += bytes.count
-                        }
-                        append(kind.rawValue)
-                        append(UInt8(ascii: ":"))
-                        append(UnsafeRawBufferPointer(path))
-                        append(UInt8(ascii: ":"))
-                        append(UnsafeRawBufferPointer(id))
-                        append(UInt8(ascii: ":"))
-                        append(payload)
-                        return offset
+                        writeFrame(kind, path: UnsafeRawBufferPointer(path), id: UnsafeRawBufferPointer(id), payload: payload, into: out)
                     }
+                    return buffer
                 }
             }
         }
-        return buffer
+    }
+
+    private static func encode(_ kind: SocketFrame.Kind, path: String, id: String, payload: UnsafeRawBufferPointer) -> [UInt8] {
+        var path = path
+        var id = id
+        return path.withUTF8 { path in
+            id.withUTF8 { id in
+                [UInt8](unsafeUninitializedCapacity: frameCount(path: path, id: id, payload: payload)) { out, initialized in
+                    initialized = writeFrame(
+                        kind, path: UnsafeRawBufferPointer(path), id: UnsafeRawBufferPointer(id), payload: payload,
+                        into: UnsafeMutableRawBufferPointer(out))
+                }
+            }
+        }
+    }
+
+    private static func frameCount(path: UnsafeBufferPointer<UInt8>, id: UnsafeBufferPointer<UInt8>, payload: UnsafeRawBufferPointer) -> Int {
+        4 + path.count + id.count + payload.count
+    }
+
+    /// The one writer of `TYPE:PATH:ID:DATA`: `out` has room for ``frameCount(path:id:payload:)`` bytes. Copies
+    /// whole parts; per-byte `ByteBuffer` or `Array` appends each check capacity and cost more in the profile.
+    private static func writeFrame(
+        _ kind: SocketFrame.Kind, path: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
+        into out: UnsafeMutableRawBufferPointer
+    ) -> Int {
+        var offset = 0
+        func append(_ byte: UInt8) {
+            out[offset] = byte
+            offset += 1
+        }
+        func append(_ bytes: UnsafeRawBufferPointer) {
+            guard !bytes.isEmpty else { return }
+            UnsafeMutableRawBufferPointer(rebasing: out[offset..<offset + bytes.count]).copyMemory(from: bytes)
+            offset += bytes.count
+        }
+        append(kind.rawValue)
+        append(UInt8(ascii: ":"))
+        append(path)
+        append(UInt8(ascii: ":"))
+        append(id)
+        append(UInt8(ascii: ":"))
+        append(payload)
+        return offset
     }
 
     /// Frame bytes written outside this process's encoders (a broadcast backend's payload, a relayed message) as the
@@ -188,13 +215,4 @@ public struct SocketFrameCodec: Sendable {
     public static let ping: [UInt8] = Array("p:::".utf8)
     /// `o:::`, the app-level pong.
     public static let pong: [UInt8] = Array("o:::".utf8)
-
-    private static func writeHeader(_ kind: SocketFrame.Kind, path: String, id: String, to writer: inout JSONWriter) {
-        writer.writeRaw(kind.rawValue)
-        writer.writeRaw(UInt8(ascii: ":"))
-        writer.writeRaw(path.utf8)
-        writer.writeRaw(UInt8(ascii: ":"))
-        writer.writeRaw(id.utf8)
-        writer.writeRaw(UInt8(ascii: ":"))
-    }
 }
