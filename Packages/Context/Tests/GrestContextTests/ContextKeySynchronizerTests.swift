@@ -184,18 +184,25 @@ struct ContextKeySynchronizerTests {
         }
     }
 
-    @Test("value(for:orInsert:) stores one value for every concurrent caller, and its make may use the same scope")
-    func valueOrInsert() async throws {
+    @Test("value(for:orInsert:) runs make outside the level's lock, so make may write to the same scope")
+    func valueOrInsertMakeMayWriteTheSameScope() {
         let slot = ContextKey<Int>("sync-test:slot")
         let other = ContextKey<String>("sync-test:other")
         let scope = Context(name: "shared")
-        // `make` writes to the very level it is inserting into: under the level's lock this would deadlock.
+        // `make` writes to the very level it is inserting into: under the level's lock this would deadlock or trap.
         let first = scope.value(for: slot) {
             try? scope.set(other, "made")
             return 1
         }
         #expect(first == 1 && scope.get(other) == "made")
         #expect(scope.value(for: slot) { 2 } == 1, "a stored value is returned; make does not replace it")
+    }
+
+    /// A guard for the insert itself (the code before and after the lock change both pass it): however the callers
+    /// race, one value is stored and every caller gets it.
+    @Test("value(for:orInsert:) stores one value for every concurrent caller")
+    func valueOrInsertConcurrentCallersShareOneValue() async {
+        let scope = Context(name: "shared")
         let racing = ContextKey<Int>("sync-test:racing")
         let results = await withTaskGroup(of: Int.self, returning: Set<Int>.self) { group in
             for index in 0..<32 { group.addTask { scope.value(for: racing) { index } } }
