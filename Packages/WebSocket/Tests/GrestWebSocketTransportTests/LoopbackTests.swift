@@ -12,6 +12,21 @@ struct LoopbackTests {
         return configuration
     }
 
+    /// 3 MiB that deflate cannot shrink, made once. Not byte by byte from `SystemRandomNumberGenerator`: that is one
+    /// `getrandom` call per byte, seconds of a cooperative thread in a debug build, which starved every other test's
+    /// handshake when the package's tests ran in one process.
+    static let incompressible: ByteBuffer = {
+        var state = UInt64.random(in: 1...UInt64.max)
+        let words = (0..<((3 << 20) / 8)).map { _ in
+            // xorshift64: fast, and random enough that deflate cannot shrink it.
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        return words.withUnsafeBytes { ByteBuffer(bytes: $0) }
+    }()
+
     @Test(
         "echo text and binary, small to large, with the handler on either executor",
         arguments: [false, true],
@@ -25,8 +40,7 @@ struct LoopbackTests {
             )
             #expect(connection.info.extensions.map(\.name) == (deflate ? ["permessage-deflate"] : []))
             var iterator = connection.inbound.makeAsyncIterator()
-            var generator = SystemRandomNumberGenerator()
-            let big = ByteBuffer(bytes: (0..<(3 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            let big = Self.incompressible
             let messages: [WebSocketMessage] = [
                 .text(""), .text("hello"), .text(String(repeating: "grest ✓ ", count: 20000)), .binary(ByteBuffer(bytes: [0, 1, 2])), .binary(big),
             ]
