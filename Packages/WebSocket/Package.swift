@@ -102,6 +102,7 @@ let package = Package(
                 .product(name: "GrestContext", package: "Context"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 "PeerProcesses",
             ]
         ),

@@ -4,7 +4,7 @@
 // through GrestWebSocket (frame decode, route, input validation, handler, reply encode). Load (another thread):
 // CONNECTIONS sockets in a closed loop, each sending `r:ChatApi.sendMessage:<id>:{"text":…,"channelId":…}` and
 // waiting for the answer, for DURATION seconds per mode. Prints msg/s, p50, p99 and the RPC/echo ratio.
-// MODE=echo or MODE=rpc runs one mode only, for a profiler.
+// MODE=echo or MODE=rpc runs one mode only, for a profiler. EXECUTOR=eventLoop runs the handlers on the event loop.
 import GrestHTTP
 import GrestSchema
 import GrestWebSocket
@@ -44,16 +44,20 @@ let plainConfiguration: WebSocketConfiguration = {
     return configuration
 }()
 
+/// `EXECUTOR=eventLoop` runs both servers' connection handlers on the connection's event loop instead of Swift's global
+/// executor (the default, as in `SocketServerConfiguration`).
+let handlerExecutor: WebSocketServer.HandlerExecutor = getenv("EXECUTOR").map { String(cString: $0) } == "eventLoop" ? .eventLoop : .globalConcurrent
 let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let server = HTTPServer(eventLoopGroup: serverGroup)
-try server.registerWebSocket(path: "/ws/echo", configuration: plainConfiguration) { connection in
+try server.registerWebSocket(path: "/ws/echo", configuration: plainConfiguration, handlerExecutor: handlerExecutor) { connection in
     for await message in connection.inbound {
         do { try await connection.send(message) } catch { break }
     }
 }
 var socketConfiguration = SocketServerConfiguration()
 socketConfiguration.transport = plainConfiguration
+socketConfiguration.handlerExecutor = handlerExecutor
 let chat = webSocketSchema(ChatApi.contract).path("ws/chat").done()
 try server.register(chat, configuration: socketConfiguration) { socket in
     try socket.incoming.on(ChatApi.sendMessage) { request in SendMessageResponse(success: true, messageId: request.channelId) }
@@ -163,7 +167,9 @@ struct Environment {
     }
 }
 
-print("bench-rpc: \(connections) connections, closed loop, \(rounds) alternating rounds of \(duration) per mode, no compression")
+print(
+    "bench-rpc: \(connections) connections, closed loop, \(rounds) alternating rounds of \(duration) per mode, no compression, "
+        + "handlers on \(handlerExecutor == .eventLoop ? "the event loop" : "the global executor")")
 // Warm up both paths, then alternate the modes so background load hits both alike.
 _ = try await drive(path: "/ws/echo", handshake: false, deadline: .now + .milliseconds(300))
 _ = try await drive(path: "/ws/chat", handshake: true, deadline: .now + .milliseconds(300))

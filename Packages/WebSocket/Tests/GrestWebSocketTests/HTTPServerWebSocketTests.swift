@@ -44,6 +44,28 @@ struct HTTPServerWebSocketTests {
         await server.shutdown()
     }
 
+    /// `registerWebSocket(handlerExecutor:)`: the handler runs on Swift's global executor by default, on the
+    /// connection's event loop with `.eventLoop`, before and after it awaits.
+    @Test(arguments: [WebSocketServer.HandlerExecutor.globalConcurrent, .eventLoop])
+    func handlerRunsWhereConfigured(executor: WebSocketServer.HandlerExecutor) async throws {
+        try await withServer({ server in
+            try server.registerWebSocket(path: "/ws/where", handlerExecutor: executor) { connection in
+                for await _ in connection.inbound {
+                    let onLoop = connection.channel.eventLoop.inEventLoop
+                    do { try await connection.send(text: onLoop ? "event loop" : "global") } catch { break }
+                }
+            }
+        }) { port in
+            let client = try await WebSocketClient.connect(to: "ws://127.0.0.1:\(port)/ws/where")
+            var iterator = client.inbound.makeAsyncIterator()
+            for _ in 0..<3 {
+                try await client.send(text: "where?")
+                #expect(await iterator.next() == .text(executor == .eventLoop ? "event loop" : "global"))
+            }
+            _ = try await client.close()
+        }
+    }
+
     /// Refusals are specific: the typed client reports `upgradeRejected`, and the raw status on the wire is the
     /// documented one (registerWebSocket's doc comment, Packages/Http/README.md).
     @Test func unknownPathsRefusalsAndPlainHTTPGetTheirStatus() async throws {

@@ -5,6 +5,7 @@ import GrestWebSocket
 import GrestWebSocketClient
 import GrestWebSocketTransport
 import NIOCore
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -225,6 +226,33 @@ struct SocketRPCTests {
             #expect(await client.outgoing.result(ChatApi.whoAmI).error?.type == "NOT_AUTHORIZED")
             // Public methods need no identity.
             #expect(try await client.outgoing.call(Guarded.hello) == "hello")
+            await client.close()
+        }
+    }
+
+    /// `SocketServerConfiguration.handlerExecutor`: by default handlers run on Swift's global executor; with
+    /// `.eventLoop` the connection's handler and every message handler run on its NIO event loop.
+    @Test(arguments: [WebSocketServer.HandlerExecutor.globalConcurrent, .eventLoop])
+    func messageHandlersRunWhereConfigured(executor: WebSocketServer.HandlerExecutor) async throws {
+        let schema = webSocketSchema(Guarded.contract).path("ws/where").done()
+        var configuration = SocketServerConfiguration()
+        configuration.handlerExecutor = executor
+        let connectionOnLoop = Mutex<Bool?>(nil)
+        try await withServer({ server in
+            try server.register(schema, permissionResolver: scopeResolver, configuration: configuration) { socket in
+                connectionOnLoop.withLock { $0 = MultiThreadedEventLoopGroup.currentEventLoop != nil }
+                try socket.incoming.on(Guarded.hello) {
+                    // A suspension first: the handler must come back to the same kind of thread.
+                    try await Task.sleep(for: .milliseconds(1))
+                    return MultiThreadedEventLoopGroup.currentEventLoop != nil ? "event loop" : "global"
+                }
+            }
+        }) { port in
+            let client = schema.createClient(url: "ws://127.0.0.1:\(port)")
+            try await client.connect()
+            let expected = executor == .eventLoop ? "event loop" : "global"
+            for _ in 0..<3 { #expect(try await client.outgoing.call(Guarded.hello) == expected) }
+            #expect(connectionOnLoop.withLock { $0 } == (executor == .eventLoop))
             await client.close()
         }
     }

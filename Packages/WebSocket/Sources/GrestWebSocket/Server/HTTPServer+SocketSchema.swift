@@ -15,6 +15,11 @@ public struct SocketServerConfiguration: Sendable {
     public var peer: SocketPeerConfiguration = SocketPeerConfiguration()
     /// How long the client has to send `h` and the middleware to finish (grest-ts: 5 s).
     public var handshakeTimeout: Duration = .seconds(5)
+    /// Where each connection's handshake, read loop and message handlers run: the global executor (default), or
+    /// the connection's event loop (`.eventLoop`), where a typed round trip crosses no thread. Choose `.eventLoop`
+    /// only for handlers that await I/O rather than compute or block: they share the loop with every other
+    /// connection on it, as HTTP handlers on this server do.
+    public var handlerExecutor: WebSocketServer.HandlerExecutor = .globalConcurrent
 
     public init() {
         var transport = WebSocketConfiguration()
@@ -69,7 +74,7 @@ extension HTTPServer {
         let endpoint = SocketEndpoint(
             schema: schema, middleware: middleware + schema.middlewares, resolver: permissionResolver, configuration: configuration,
             metrics: SocketMetrics(contract: schema.contract, path: schema.path, factory: self.configuration.metricsFactory), handler: handler)
-        try registerWebSocket(path: schema.path, configuration: transport) { connection in
+        try registerWebSocket(path: schema.path, configuration: transport, handlerExecutor: configuration.handlerExecutor) { connection in
             await endpoint.serve(connection)
         }
     }

@@ -21,11 +21,15 @@ extension HTTPServer {
     /// ```
     ///
     /// - Parameters:
+    ///   - handlerExecutor: where `handler` runs (see ``WebSocketServer/HandlerExecutor``): the global executor
+    ///     (default), or the connection's event loop, which saves a thread crossing each way per message but stalls
+    ///     every connection on that loop while a handler computes or blocks.
     ///   - shouldAccept: routing or authorisation on the upgrade request; `false` refuses it with 400.
     /// - Throws: when `path` is already registered on this server.
     public func registerWebSocket(
         path: String,
         configuration: WebSocketConfiguration = WebSocketConfiguration(),
+        handlerExecutor: WebSocketServer.HandlerExecutor = .globalConcurrent,
         shouldAccept: @escaping @Sendable (HTTPRequestHead) -> Bool = { _ in true },
         handler: @escaping @Sendable (WebSocketConnection) async -> Void
     ) throws {
@@ -57,7 +61,12 @@ extension HTTPServer {
                     // A child of the server's task tree: shutdown cancels it at its deadline and waits for it. The tree
                     // refuses a task added after shutdown has begun (before the hooks run): such an upgrade goes away.
                     let isHosted = server.addHostedTask {
-                        await handler(connection)
+                        switch handlerExecutor {
+                        case .globalConcurrent:
+                            await handler(connection)
+                        case .eventLoop:
+                            await withTaskExecutorPreference(connection.eventLoopExecutor) { await handler(connection) }
+                        }
                         _ = try? await connection.close()
                         hosted.remove(id)
                     }
