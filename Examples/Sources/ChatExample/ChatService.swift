@@ -28,6 +28,9 @@ public final class ChatService: Sendable {
         var presenceChanged = false
         /// A presence publisher is running; it pushes until nothing changed since its last push.
         var isPublishingPresence = false
+
+        /// The users with at least one open socket, sorted.
+        var onlineUsers: [UserId] { Set(connections.values.map(\.user)).sorted { $0.rawValue < $1.rawValue } }
     }
 
     private let state = Mutex(State())
@@ -57,7 +60,7 @@ public final class ChatService: Sendable {
 
     /// The users with at least one open socket, sorted.
     public var onlineUsers: [UserId] {
-        state.withLock { Set($0.connections.values.map(\.user)) }.sorted { $0.rawValue < $1.rawValue }
+        state.withLock { $0.onlineUsers }
     }
 
     /// The per-connection handler: registers `incoming`, keeps `outgoing` for broadcasts, forgets it on close.
@@ -229,7 +232,7 @@ public final class ChatService: Sendable {
                     return nil
                 }
                 state.presenceChanged = false
-                return Set(state.connections.values.map(\.user)).sorted { $0.rawValue < $1.rawValue }
+                return state.onlineUsers
             }
             guard let users else { return }
             try? await presence.publish(ChatApi.presence, Presence(users: users), to: Self.everyone)

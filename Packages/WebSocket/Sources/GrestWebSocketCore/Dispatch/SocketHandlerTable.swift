@@ -32,11 +32,11 @@ package struct SocketHandlerTable: Sendable {
 
     /// Registers `handler`, a typed handler already erased, for the method named `name` in this table's direction.
     package mutating func on(methodNamed name: String, _ handler: @escaping ErasedSocketHandler) throws(SocketRegistrationError) {
-        let route = contract.name + "." + name
-        guard contract.method(named: name, direction) != nil else {
-            throw SocketRegistrationError("\(route) is not a \(direction == .clientToServer ? "clientToServer" : "serverToClient") method of \(contract.name)")
+        guard let method = contract.method(named: name, direction) else {
+            throw SocketRegistrationError(
+                "\(contract.name).\(name) is not a \(direction == .clientToServer ? "clientToServer" : "serverToClient") method of \(contract.name)")
         }
-        try register(route: route, handler)
+        try register(route: method.route, handler)
     }
 
     /// Registers an erased handler for `route`, one of the contract's routes in this table's direction (proxies

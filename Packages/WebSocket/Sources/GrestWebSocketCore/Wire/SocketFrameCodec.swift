@@ -114,15 +114,12 @@ public struct SocketFrameCodec: Sendable {
 
     /// Writes `TYPE:PATH:ID:DATA` with `payload` as DATA (already JSON, or empty for absent).
     public static func encode(_ kind: SocketFrame.Kind, path: String = "", id: String = "", payload: some Collection<UInt8>) -> [UInt8] {
-        let written = payload.withContiguousStorageIfAvailable { payload in
-            encode(kind, path: path, id: id, payload: UnsafeRawBufferPointer(payload))
-        }
-        return written ?? Array(payload).withUnsafeBytes { payload in encode(kind, path: path, id: id, payload: payload) }
+        Array(encodeBuffer(kind, path: path, id: id, payload: Array(payload)).readableBytesView)
     }
 
     /// Writes a frame whose DATA is `value` as JSON, or empty when `value` is `nil`.
     public static func encode(_ kind: SocketFrame.Kind, path: String = "", id: String = "", json value: JSONValue?) -> [UInt8] {
-        guard let value else { return encode(kind, path: path, id: id, payload: EmptyCollection()) }
+        guard let value else { return encode(kind, path: path, id: id, payload: []) }
         var writer = JSONWriter(reservingCapacity: 64)
         writer.write(value)
         return encode(kind, path: path, id: id, payload: writer.bytes)
@@ -138,68 +135,19 @@ public struct SocketFrameCodec: Sendable {
         encode(.response, path: request.path, id: request.id, payload: body)
     }
 
-    /// The frame as the buffer the transport sends as trusted text (no `String` in between). Same bytes as
-    /// ``encode(_:path:id:payload:)`` (one writer serves both), written straight into one buffer of the exact size:
-    /// one allocation and one copy of DATA.
+    /// The frame as the buffer the transport sends as trusted text (no `String` in between), written straight into one
+    /// buffer of the exact size: one allocation and one copy of each part. The one writer of the format:
+    /// ``encode(_:path:id:payload:)`` returns these bytes (its callers are off the per-message path).
     package static func encodeBuffer(_ kind: SocketFrame.Kind, path: String = "", id: String = "", payload: [UInt8]) -> ByteBuffer {
-        payload.withUnsafeBytes { payload in
-            var path = path
-            var id = id
-            return path.withUTF8 { path in
-                id.withUTF8 { id in
-                    let count = frameCount(path: path, id: id, payload: payload)
-                    var buffer = ByteBufferAllocator().buffer(capacity: count)
-                    buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { out in
-                        writeFrame(kind, path: UnsafeRawBufferPointer(path), id: UnsafeRawBufferPointer(id), payload: payload, into: out)
-                    }
-                    return buffer
-                }
-            }
-        }
-    }
-
-    private static func encode(_ kind: SocketFrame.Kind, path: String, id: String, payload: UnsafeRawBufferPointer) -> [UInt8] {
-        var path = path
-        var id = id
-        return path.withUTF8 { path in
-            id.withUTF8 { id in
-                [UInt8](unsafeUninitializedCapacity: frameCount(path: path, id: id, payload: payload)) { out, initialized in
-                    initialized = writeFrame(
-                        kind, path: UnsafeRawBufferPointer(path), id: UnsafeRawBufferPointer(id), payload: payload,
-                        into: UnsafeMutableRawBufferPointer(out))
-                }
-            }
-        }
-    }
-
-    private static func frameCount(path: UnsafeBufferPointer<UInt8>, id: UnsafeBufferPointer<UInt8>, payload: UnsafeRawBufferPointer) -> Int {
-        4 + path.count + id.count + payload.count
-    }
-
-    /// The one writer of `TYPE:PATH:ID:DATA`: `out` has room for ``frameCount(path:id:payload:)`` bytes. Copies
-    /// whole parts; per-byte `ByteBuffer` or `Array` appends each check capacity and cost more in the profile.
-    private static func writeFrame(
-        _ kind: SocketFrame.Kind, path: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
-        into out: UnsafeMutableRawBufferPointer
-    ) -> Int {
-        var offset = 0
-        func append(_ byte: UInt8) {
-            out[offset] = byte
-            offset += 1
-        }
-        func append(_ bytes: UnsafeRawBufferPointer) {
-            guard !bytes.isEmpty else { return }
-            UnsafeMutableRawBufferPointer(rebasing: out[offset..<offset + bytes.count]).copyMemory(from: bytes)
-            offset += bytes.count
-        }
-        append(kind.rawValue)
-        append(UInt8(ascii: ":"))
-        append(path)
-        append(UInt8(ascii: ":"))
-        append(id)
-        append(UInt8(ascii: ":"))
-        append(payload)
-        return offset
+        var buffer = ByteBufferAllocator().buffer(capacity: 4 + path.utf8.count + id.utf8.count + payload.count)
+        buffer.writeInteger(kind.rawValue)
+        buffer.writeInteger(UInt8(ascii: ":"))
+        buffer.writeString(path)
+        buffer.writeInteger(UInt8(ascii: ":"))
+        buffer.writeString(id)
+        buffer.writeInteger(UInt8(ascii: ":"))
+        buffer.writeBytes(payload)
+        return buffer
     }
 
     /// Frame bytes written outside this process's encoders (a broadcast backend's payload, a relayed message) as the
