@@ -206,6 +206,18 @@ extension Totals {
     }
 }
 
+/// The middle of sorted `values` (the mean of the two middle ones for an even count); `nil` when there are none (a
+/// server that answered nothing in one of the modes leaves no pair).
+func median(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let middle = values.count / 2
+    return values.count.isMultiple(of: 2) ? (values[middle - 1] + values[middle]) / 2 : values[middle]
+}
+
+extension Duration {
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+}
+
 func ratio(_ value: Double) -> String { "\(String(Int(value * 100) / 100)).\(format2(Int(value * 100) % 100))×" }
 
 let (echo, rpc, pairs) = try await compare()
@@ -216,10 +228,11 @@ if echo.messages > 0, rpc.messages > 0 {
     print("  CPU per round trip, RPC − raw echo (the typed layer's cost on the server): \(microseconds(rpc.cpuPerMessage - echo.cpuPerMessage)) µs")
     // On a shared machine a burst of outside load can halve one round; the median of back-to-back pairs ignores it.
     let ratios = pairs.map(\.ratio).sorted()
-    let typed = pairs.map(\.typedCPU).sorted()
-    print(
-        "  median of \(pairs.count) back-to-back round pairs: \(ratio(ratios[ratios.count / 2])) (pairs \(ratios.map(ratio).joined(separator: " "))), typed layer \(microseconds(typed[typed.count / 2])) µs"
-    )
+    if let middle = median(ratios), let typed = median(pairs.map { Double($0.typedCPU.nanoseconds) }.sorted()) {
+        print(
+            "  median of \(pairs.count) back-to-back round pairs: \(ratio(middle)) (pairs \(ratios.map(ratio).joined(separator: " "))), typed layer \(microseconds(.nanoseconds(Int64(typed)))) µs"
+        )
+    }
 }
 await server.shutdown()
 try await clientGroup.shutdownGracefully()
