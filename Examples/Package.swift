@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         // Cluster mode: PostgreSQL history and cross-instance socket fan-out (GrestBroadcastPostgres).
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
@@ -48,6 +49,7 @@ let package = Package(
                 .product(name: "GrestWebSocket", package: "WebSocket"),
                 .product(name: "GrestMetrics", package: "Metrics"),
                 .product(name: "GrestMetricsHTTP", package: "Metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Tagged", package: "swift-tagged"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -1,5 +1,6 @@
 import GrestContext
 import GrestHTTP
+public import CoreMetrics
 public import GrestSchema
 public import GrestWebSocket
 import Synchronization
@@ -45,12 +46,20 @@ public final class ChatService: Sendable {
     /// The topic every chat socket is subscribed to.
     public static let everyone = "chat"
     /// This server's own sockets, for presence: a broadcast without backend, so it never leaves this server.
-    private let presence = SocketBroadcast(contract: ChatApi.contract)
+    private let presence: SocketBroadcast
 
-    /// - Parameter broadcast: in-process by default; give one with a ``BroadcastBackend`` to span servers.
-    public init(store: any ChatRepository, broadcast: SocketBroadcast? = nil, historyLimit: Int = 50, typingInterval: Duration = .seconds(1)) {
+    /// - Parameters:
+    ///   - broadcast: in-process by default; give one with a ``BroadcastBackend`` to span servers.
+    ///   - metricsFactory: where the presence broadcast (and the default `broadcast`) count their pushes; give the
+    ///     server's (`HTTPServerConfiguration.metricsFactory`) so they show in its `/metrics`. The global swift-metrics
+    ///     factory when `nil`.
+    public init(
+        store: any ChatRepository, broadcast: SocketBroadcast? = nil, metricsFactory factory: (any MetricsFactory)? = nil,
+        historyLimit: Int = 50, typingInterval: Duration = .seconds(1)
+    ) {
         self.store = store
-        self.broadcast = broadcast ?? SocketBroadcast(contract: ChatApi.contract)
+        self.broadcast = broadcast ?? SocketBroadcast(contract: ChatApi.contract, metrics: factory)
+        self.presence = SocketBroadcast(contract: ChatApi.contract, metrics: factory)
         self.historyLimit = historyLimit
         self.typingInterval = typingInterval
     }
@@ -66,14 +75,8 @@ public final class ChatService: Sendable {
     /// The per-connection handler: registers `incoming`, keeps `outgoing` for broadcasts, forgets it on close.
     @Sendable public func handleConnection(_ socket: ServerSocket<Void>) throws {
         let user = try authUserKey.assert()
-        let id = state.withLock { state in
-            let id = state.nextConnectionID
-            state.nextConnectionID += 1
-            state.connections[id] = Connection(user: user.id, outgoing: socket.outgoing)
-            return id
-        }
-        broadcast.subscribe(socket, to: [Self.everyone, Self.userTopic(user.id)])
-        presence.subscribe(socket, to: [Self.everyone])
+        // Handlers first: if one failed to register (a programming error), the socket is refused before this user counts
+        // as online.
         try socket.incoming.on(ChatApi.sendMessage) { [self] request in
             let message = try await send(request.text, from: user.id, to: request.channelId)
             return SendMessageResponse(success: true, messageId: message.id)
@@ -87,6 +90,14 @@ public final class ChatService: Sendable {
         try socket.incoming.on(ChatApi.createChannel) { [self] request in try await createChannel(request.channelId, by: user.id) }
         try socket.incoming.on(ChatApi.startTyping) { [self] request in await notifyTyping(userId: user.id, channelId: request.channelId) }
         try socket.incoming.on(ChatApi.online) { [self] in Presence(users: onlineUsers) }
+        let id = state.withLock { state in
+            let id = state.nextConnectionID
+            state.nextConnectionID += 1
+            state.connections[id] = Connection(user: user.id, outgoing: socket.outgoing)
+            return id
+        }
+        broadcast.subscribe(socket, to: [Self.everyone, Self.userTopic(user.id)])
+        presence.subscribe(socket, to: [Self.everyone])
         socket.onClose { [self] in
             _ = state.withLock { $0.connections.removeValue(forKey: id) }
             presenceChanged()

@@ -70,8 +70,9 @@ struct ChatServerCommand: AsyncParsableCommand {
 
     private func serve(store: any ChatRepository, broadcastBackend: (any BroadcastBackend)?, storage: String) async throws {
         let metrics = MetricsRegistry()
-        let broadcast = SocketBroadcast(contract: ChatApi.contract, backend: broadcastBackend, metrics: metrics.makeMetricsFactory())
-        let service = ChatService(store: store, broadcast: broadcast)
+        let factory = metrics.makeMetricsFactory()
+        let broadcast = SocketBroadcast(contract: ChatApi.contract, backend: broadcastBackend, metrics: factory)
+        let service = ChatService(store: store, broadcast: broadcast, metricsFactory: factory)
         let server = try makeChatServer(
             HTTPServerConfiguration(host: host, port: port), service: service, publicDirectory: publicDirectory ?? chatPublicDirectory,
             metrics: metrics)

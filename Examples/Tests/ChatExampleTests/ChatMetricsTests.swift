@@ -4,6 +4,7 @@ import GrestHTTP
 import GrestMetrics
 import GrestWebSocket
 import GrestWebSocketClient
+import Tagged
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -44,6 +45,38 @@ struct ChatMetricsTests {
         #expect(sendSamples.contains { $0.value >= 1 }, "no grest_ws_requests sample for sendMessage in:\n\(text)")
 
         await http.shutdown()
+        await alice.disconnect()
+        await server.shutdown()
+        try await store.close()
+    }
+
+    /// Presence goes out through its own in-process `SocketBroadcast`; its pushes count in the registry `/metrics` serves
+    /// (before, that broadcast counted with the global swift-metrics factory and was missing from the scrape).
+    @Test func presencePushesCountInTheServersRegistry() async throws {
+        let store = try await ChatStore.open(path: ":memory:")
+        let metrics = MetricsRegistry()
+        let server = try makeChatServer(
+            HTTPServerConfiguration(port: 0), service: ChatService(store: store, metricsFactory: metrics.makeMetricsFactory()), metrics: metrics)
+        try await server.start()
+        let port = try #require(server.port)
+
+        var configuration = SocketClientConfiguration()
+        configuration.middleware = [BearerAuthMiddleware(getToken: { "alice" })]
+        let alice = ChatSocket.createClient(url: "ws://127.0.0.1:\(port)", configuration: configuration)
+        let (pushes, received) = AsyncStream.makeStream(of: Presence.self)
+        try alice.incoming.on(ChatApi.presence) { presence in received.yield(presence) }
+        try await alice.connect()
+        var iterator = pushes.makeAsyncIterator()
+        #expect(await iterator.next() == Presence(users: ["alice"]))
+
+        // Counted before the fan-out, so the push alice got is in the scrape. No message was sent: the only broadcast
+        // so far is presence.
+        let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        let text = String(decoding: body, as: UTF8.self)
+        let published = try judge(text).filter { $0.name == "grest_ws_broadcast_published" }.flatMap(\.samples)
+            .filter { $0.labels["api"] == "ChatApi" && $0.labels["result"] == "OK" && $0.name.hasSuffix("_total") }
+        #expect(published.contains { $0.value >= 1 }, "no presence publish counted in:\n\(text)")
+
         await alice.disconnect()
         await server.shutdown()
         try await store.close()

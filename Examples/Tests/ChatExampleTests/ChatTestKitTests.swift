@@ -17,7 +17,7 @@ func chatApp(typingInterval: Duration = .seconds(1)) -> GrestAppDefinition {
         let store = try await ChatStore.open(path: ":memory:")
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.metricsFactory = environment.metricsFactory
-        let server = try makeChatServer(configuration, service: ChatService(store: store, typingInterval: typingInterval))
+        let server = try makeChatServer(configuration, service: ChatService(store: store, metricsFactory: environment.metricsFactory, typingInterval: typingInterval))
         // A ServiceGroup stops its services in reverse order: the server first, then the store.
         return [ClosesStoreOnShutdown(store: store), server]
     }
