@@ -46,7 +46,7 @@ let plainConfiguration: WebSocketConfiguration = {
 
 /// `EXECUTOR=eventLoop` runs both servers' connection handlers on the connection's event loop instead of Swift's global
 /// executor (the default, as in `SocketServerConfiguration`).
-let handlerExecutor: WebSocketServer.HandlerExecutor = getenv("EXECUTOR").map { String(cString: $0) } == "eventLoop" ? .eventLoop : .globalConcurrent
+let handlerExecutor: WebSocketHandlerExecutor = getenv("EXECUTOR").map { String(cString: $0) } == "eventLoop" ? .eventLoop : .globalConcurrent
 let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let server = HTTPServer(eventLoopGroup: serverGroup)

@@ -46,8 +46,8 @@ struct HTTPServerWebSocketTests {
 
     /// `registerWebSocket(handlerExecutor:)`: the handler runs on Swift's global executor by default, on the
     /// connection's event loop with `.eventLoop`, before and after it awaits.
-    @Test(arguments: [WebSocketServer.HandlerExecutor.globalConcurrent, .eventLoop])
-    func handlerRunsWhereConfigured(executor: WebSocketServer.HandlerExecutor) async throws {
+    @Test(arguments: [WebSocketHandlerExecutor.globalConcurrent, .eventLoop])
+    func handlerRunsWhereConfigured(executor: WebSocketHandlerExecutor) async throws {
         try await withServer({ server in
             try server.registerWebSocket(path: "/ws/where", handlerExecutor: executor) { connection in
                 for await _ in connection.inbound {

@@ -232,8 +232,8 @@ struct SocketRPCTests {
 
     /// `SocketServerConfiguration.handlerExecutor`: by default handlers run on Swift's global executor; with
     /// `.eventLoop` the connection's handler and every message handler run on its NIO event loop.
-    @Test(arguments: [WebSocketServer.HandlerExecutor.globalConcurrent, .eventLoop])
-    func messageHandlersRunWhereConfigured(executor: WebSocketServer.HandlerExecutor) async throws {
+    @Test(arguments: [WebSocketHandlerExecutor.globalConcurrent, .eventLoop])
+    func messageHandlersRunWhereConfigured(executor: WebSocketHandlerExecutor) async throws {
         let schema = webSocketSchema(Guarded.contract).path("ws/where").done()
         var configuration = SocketServerConfiguration()
         configuration.handlerExecutor = executor

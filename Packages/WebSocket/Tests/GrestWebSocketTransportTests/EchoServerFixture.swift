@@ -10,7 +10,7 @@ import NIOHTTP1
 func withEchoServer(
     deflate: Bool,
     configure: (inout WebSocketConfiguration) -> Void = { _ in },
-    handlerExecutor: WebSocketServer.HandlerExecutor = .globalConcurrent,
+    handlerExecutor: WebSocketHandlerExecutor = .globalConcurrent,
     handler: WebSocketServer.Handler? = nil,
     _ body: @Sendable (Int) async throws -> Void
 ) async throws {

@@ -30,9 +30,9 @@ struct LoopbackTests {
     @Test(
         "echo text and binary, small to large, with the handler on either executor",
         arguments: [false, true],
-        [WebSocketServer.HandlerExecutor.globalConcurrent, .eventLoop]
+        [WebSocketHandlerExecutor.globalConcurrent, .eventLoop]
     )
-    func echo(deflate: Bool, handlerExecutor: WebSocketServer.HandlerExecutor) async throws {
+    func echo(deflate: Bool, handlerExecutor: WebSocketHandlerExecutor) async throws {
         try await withEchoServer(deflate: deflate, handlerExecutor: handlerExecutor) { port in
             let connection = try await WebSocketClient.connect(
                 to: "ws://127.0.0.1:\(port)/echo",
@@ -58,9 +58,9 @@ struct LoopbackTests {
     @Test(
         "trusted text bytes go out as one text message, equal to sending the same String",
         arguments: [false, true],
-        [WebSocketServer.HandlerExecutor.globalConcurrent, .eventLoop]
+        [WebSocketHandlerExecutor.globalConcurrent, .eventLoop]
     )
-    func trustedText(deflate: Bool, handlerExecutor: WebSocketServer.HandlerExecutor) async throws {
+    func trustedText(deflate: Bool, handlerExecutor: WebSocketHandlerExecutor) async throws {
         // The server answers with the trusted path, so the bytes written on its loop and off it are both checked.
         let handler: WebSocketServer.Handler = { connection in
             for await message in connection.inbound {

@@ -19,7 +19,7 @@ public struct SocketServerConfiguration: Sendable {
     /// the connection's event loop (`.eventLoop`), where a typed round trip crosses no thread. Choose `.eventLoop`
     /// only for handlers that await I/O rather than compute or block: they share the loop with every other
     /// connection on it, as HTTP handlers on this server do.
-    public var handlerExecutor: WebSocketServer.HandlerExecutor = .globalConcurrent
+    public var handlerExecutor: WebSocketHandlerExecutor = .globalConcurrent
 
     public init() {
         var transport = WebSocketConfiguration()

@@ -21,7 +21,7 @@ extension HTTPServer {
     /// ```
     ///
     /// - Parameters:
-    ///   - handlerExecutor: where `handler` runs (see ``WebSocketServer/HandlerExecutor``): the global executor
+    ///   - handlerExecutor: where `handler` runs (see `WebSocketHandlerExecutor`): the global executor
     ///     (default), or the connection's event loop, which saves a thread crossing each way per message but stalls
     ///     every connection on that loop while a handler computes or blocks.
     ///   - shouldAccept: routing or authorisation on the upgrade request; `false` refuses it with 400.
@@ -29,7 +29,7 @@ extension HTTPServer {
     public func registerWebSocket(
         path: String,
         configuration: WebSocketConfiguration = WebSocketConfiguration(),
-        handlerExecutor: WebSocketServer.HandlerExecutor = .globalConcurrent,
+        handlerExecutor: WebSocketHandlerExecutor = .globalConcurrent,
         shouldAccept: @escaping @Sendable (HTTPRequestHead) -> Bool = { _ in true },
         handler: @escaping @Sendable (WebSocketConnection) async -> Void
     ) throws {

@@ -40,7 +40,7 @@ public final class WebSocketConnection: Sendable {
     ///
     /// A handler that runs with it as its preference (`withTaskExecutorPreference(connection.eventLoopExecutor)`)
     /// receives and sends without a thread hop per message. It must not block: it shares the loop with the other
-    /// connections on it. ``WebSocketServer`` runs handlers this way with ``WebSocketServer/HandlerExecutor/eventLoop``.
+    /// connections on it. ``WebSocketServer`` runs handlers this way with ``WebSocketHandlerExecutor/eventLoop``.
     public var eventLoopExecutor: any TaskExecutor {
         EventLoopTaskExecutor(self.channel.eventLoop)
     }

@@ -26,7 +26,7 @@ public struct WebSocketServer: Service, Sendable {
     /// Reports the bound address once listening (useful with port 0).
     public var onListening: @Sendable (SocketAddress) -> Void
     /// Where each connection's handler runs.
-    public var handlerExecutor: HandlerExecutor
+    public var handlerExecutor: WebSocketHandlerExecutor
     private let handler: Handler
     private let eventLoopGroup: any EventLoopGroup
 
@@ -35,7 +35,7 @@ public struct WebSocketServer: Service, Sendable {
         port: Int,
         configuration: WebSocketConfiguration = WebSocketConfiguration(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        handlerExecutor: HandlerExecutor = .globalConcurrent,
+        handlerExecutor: WebSocketHandlerExecutor = .globalConcurrent,
         onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in },
         handler: @escaping Handler
     ) {
@@ -48,15 +48,9 @@ public struct WebSocketServer: Service, Sendable {
         self.handler = handler
     }
 
-    /// Where connection handlers run.
-    public enum HandlerExecutor: Sendable, Hashable {
-        /// Swift's global concurrent executor: each message crosses from the event loop to a pool thread and back.
-        case globalConcurrent
-        /// The connection's event loop (``WebSocketConnection/eventLoopExecutor`` as task executor preference): no
-        /// thread hop per message. For handlers that only await I/O; one that blocks stalls every connection on
-        /// its loop.
-        case eventLoop
-    }
+    /// Where connection handlers run: the name of ``WebSocketHandlerExecutor`` in 0.2.
+    @available(*, deprecated, renamed: "WebSocketHandlerExecutor")
+    public typealias HandlerExecutor = WebSocketHandlerExecutor
 
     private enum UpgradeResult: Sendable {
         case websocket(WebSocketConnection)
