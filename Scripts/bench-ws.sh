@@ -16,7 +16,7 @@
 #   BENCH_SERVERS="grest grest-global hummingbird node"   a subset of the servers
 #
 # `grest` is grest-ws-echo as shipped: its handler runs on the connection's event loop
-# (WebSocketServer.HandlerExecutor.eventLoop). `grest-global` is the same binary with --handler-executor global, i.e.
+# (WebSocketHandlerExecutor.eventLoop). `grest-global` is the same binary with --handler-executor global, i.e.
 # the handler on Swift's global executor like Hummingbird's: the transport's speed without that option.
 # Like with like: grest and Hummingbird both compress replies from 256 B up (node ws from 1024 B), at zlib's default
 # level, memLevel 8, window 15, context takeover; all servers validate UTF-8.
