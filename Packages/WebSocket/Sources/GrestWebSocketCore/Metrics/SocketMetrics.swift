@@ -20,12 +20,20 @@ import GrestSchema
 package final class SocketMetrics: Sendable {
     package static let prefix = "grest_ws_"
 
-    struct Route: Sendable {
+    /// A class, so taking one out of the route table per message retains one object, not its four references.
+    final class Route: Sendable {
         let results: [String: Counter]
         /// `results["OK"]`, kept aside so the common case costs no hashing.
         let ok: Counter
         let other: Counter
         let timer: Timer
+
+        init(results: [String: Counter], ok: Counter, other: Counter, timer: Timer) {
+            self.results = results
+            self.ok = ok
+            self.other = other
+            self.timer = timer
+        }
 
         func counter(for result: String) -> Counter {
             result == "OK" ? ok : results[result] ?? other
