@@ -26,13 +26,14 @@ extension Context {
     /// Binds this scope to the task for the duration of `body`.
     ///
     /// It also binds `ServiceContext.current` to ``serviceContext``, so swift-log and swift-distributed-tracing can
-    /// reach this scope. Running an already bound scope again re-takes that snapshot.
+    /// reach this scope. Running an already bound scope again re-takes that snapshot. `body` runs on the caller's
+    /// isolation (`nonisolated(nonsending)`).
     @inlinable
-    public func run<R>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> R) async rethrows -> R {
+    nonisolated(nonsending) public func run<R>(_ body: nonisolated(nonsending) () async throws -> R) async rethrows -> R {
         try await ServiceContext.$current.withValue(
             serviceContext,
-            operation: { try await Context.$current.withValue(self, operation: body, isolation: isolation) },
-            isolation: isolation
+            operation: { try await Context.$current.withValue(self, operation: body, isolation: #isolation) },
+            isolation: #isolation
         )
     }
 
@@ -53,13 +54,12 @@ extension Context {
     ///   - name: A name for debugging.
     ///   - strict: Reject a second write of a non-mutable key in the new scope.
     @inlinable
-    public static func run<R>(
+    nonisolated(nonsending) public static func run<R>(
         name: String = "child",
         strict: Bool = false,
-        isolation: isolated (any Actor)? = #isolation,
-        _ body: () async throws -> R
+        _ body: nonisolated(nonsending) () async throws -> R
     ) async rethrows -> R {
-        try await Context(name: name, parent: current, strict: strict).run(isolation: isolation, body)
+        try await Context(name: name, parent: current, strict: strict).run(body)
     }
 
     /// Runs the synchronous `body` in a new child of the current scope, or in a new root scope when none is bound.
@@ -72,13 +72,12 @@ extension Context {
     ///
     /// Servers open one per request: `Context.withNew(name: "request", strict: true) { ... }`.
     @inlinable
-    public static func withNew<R>(
+    nonisolated(nonsending) public static func withNew<R>(
         name: String = "root",
         strict: Bool = false,
-        isolation: isolated (any Actor)? = #isolation,
-        _ body: () async throws -> R
+        _ body: nonisolated(nonsending) () async throws -> R
     ) async rethrows -> R {
-        try await Context(name: name, strict: strict).run(isolation: isolation, body)
+        try await Context(name: name, strict: strict).run(body)
     }
 
     /// Runs the synchronous `body` in a new root scope that inherits nothing.

@@ -148,7 +148,7 @@ package final class SocketPeer: Sendable {
 
     /// Serves inbound frames until the socket closes, running handlers concurrently, then ends the peer.
     /// Call it inside ``context`` (handlers inherit it).
-    package func run(_ iterator: inout WebSocketInboundStream.AsyncIterator) async {
+    nonisolated(nonsending) package func run(_ iterator: inout WebSocketInboundStream.AsyncIterator) async {
         await withDiscardingTaskGroup { group in
             if let sends = startHeartbeat() {
                 group.addTask { for await action in sends { await self.perform(action) } }
@@ -168,7 +168,7 @@ package final class SocketPeer: Sendable {
         await connectionEnded()
     }
 
-    private func received(_ frame: SocketFrame, group: inout DiscardingTaskGroup) async {
+    nonisolated(nonsending) private func received(_ frame: SocketFrame, group: inout DiscardingTaskGroup) async {
         // Only app-level heartbeats keep time here; protocol pings are the transport's (any frame counts there).
         if usesAppHeartbeat { state.withLock { _ = $0.heartbeat?.frameReceived(kind: frame.kind, now: .now) } }
         switch frame.kind {
@@ -205,7 +205,7 @@ package final class SocketPeer: Sendable {
         }
     }
 
-    private func runCall(_ call: InboundCall) async {
+    nonisolated(nonsending) private func runCall(_ call: InboundCall) async {
         // Read the clock only for the metrics that use it.
         let started = metrics == nil ? nil : ContinuousClock.now
         // The read loop runs inside the connection's context, so this task inherits it: one child per message.
@@ -268,7 +268,7 @@ package final class SocketPeer: Sendable {
 
     /// Sends a frame this peer wrote into a buffer itself (trusted UTF-8); failures mean the socket is going away,
     /// which the read loop notices.
-    package func sendQuietly(_ frame: ByteBuffer) async {
+    nonisolated(nonsending) package func sendQuietly(_ frame: ByteBuffer) async {
         try? await send(frame)
     }
 
@@ -288,7 +288,7 @@ package final class SocketPeer: Sendable {
         }
     }
 
-    private func send(_ bytes: ByteBuffer) async throws {
+    nonisolated(nonsending) private func send(_ bytes: ByteBuffer) async throws {
         let isHeld = state.withLock { state in
             guard state.heldUntilAccept != nil else { return false }
             state.heldUntilAccept?.append(bytes)
@@ -300,7 +300,7 @@ package final class SocketPeer: Sendable {
     /// Hands the frame to the transport as text without a second validation: the frames made here are written by
     /// ``SocketFrameCodec`` from Strings and `JSONWriter` output, the others went through
     /// ``SocketFrameCodec/repairedBuffer(_:)`` (broadcast pushes: see `SocketBroadcast.frame(of:isEncodedHere:)`).
-    private func write(_ frame: ByteBuffer) async throws {
+    nonisolated(nonsending) private func write(_ frame: ByteBuffer) async throws {
         if configuration.wireLog != .off { log("outgoing", frame.readableBytesView, nonOK: Self.isErrorReply(frame.readableBytesView)) }
         try await transport.send(trustedText: frame)
     }

@@ -138,7 +138,7 @@ package struct InboundCall: Sendable {
     /// Parses DATA (malformed JSON reads as absent, as in grest-ts), runs the handler and returns the `s` frame for an
     /// `r` (`nil` for an `m`), as the buffer the transport sends as trusted text, with the outcome for metrics and
     /// logs: the error of a failed call, `nil` on success. Never throws: every `r` gets exactly one reply.
-    package func execute() async -> (frame: ByteBuffer?, error: ServiceError?) {
+    nonisolated(nonsending) package func execute() async -> (frame: ByteBuffer?, error: ServiceError?) {
         let reply = await handler(frame.data().value)
         let frame = expectsReply ? SocketFrameCodec.encodeBuffer(.response, path: frame.path, id: frame.id, payload: reply.body) : nil
         return (frame, reply.error)

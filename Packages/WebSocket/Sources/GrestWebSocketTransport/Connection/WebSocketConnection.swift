@@ -53,7 +53,7 @@ public final class WebSocketConnection: Sendable {
     ///
     /// - Throws: ``WebSocketError/connectionClosed`` once closing, ``WebSocketError/outboundQueueFull`` when the
     ///   queue is at its bound (the message is not sent; the connection stays open).
-    public func send(_ message: WebSocketMessage) async throws {
+    nonisolated(nonsending) public func send(_ message: WebSocketMessage) async throws {
         try await self.send(outbound: .message(message))
     }
 
@@ -61,11 +61,11 @@ public final class WebSocketConnection: Sendable {
     ///
     /// For layers that wrote the text themselves (the typed socket's frame encoder). The caller guarantees the bytes
     /// are valid UTF-8 (RFC 6455 §5.6); the peer fails the connection (1007) otherwise. Otherwise as ``send(_:)``.
-    package func send(trustedText bytes: ByteBuffer) async throws {
+    nonisolated(nonsending) package func send(trustedText bytes: ByteBuffer) async throws {
         try await self.send(outbound: .trustedText(bytes))
     }
 
-    private func send(outbound message: OutboundMessage) async throws {
+    nonisolated(nonsending) private func send(outbound message: OutboundMessage) async throws {
         let handler = self.handler
         if handler.eventLoop.inEventLoop {
             // Already on the connection's loop (a handler preferring ``eventLoopExecutor``): write synchronously and
@@ -100,12 +100,12 @@ public final class WebSocketConnection: Sendable {
     }
 
     /// Sends a text message.
-    public func send(text: String) async throws {
+    nonisolated(nonsending) public func send(text: String) async throws {
         try await self.send(.text(text))
     }
 
     /// Sends a binary message.
-    public func send(binary: ByteBuffer) async throws {
+    nonisolated(nonsending) public func send(binary: ByteBuffer) async throws {
         try await self.send(.binary(binary))
     }
 
