@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 // Development manifest: every package's targets in one build graph, so `make test` compiles SwiftNIO and
 // the other dependencies once. It also offers every library as a product, for teams that take the whole family
 // by one URL. Each package under Packages/ keeps its own Package.swift for adopters of one package (released as
