@@ -48,11 +48,19 @@ struct FieldReadTests {
             field("flag", \Sample.flag, IsBoolean), field("name", \.name, IsString), field("tags", \.tags, IsArray(IsString)),
             field("note", \.note, IsString.orUndefined), field("y", \.origin.y, IsInt), field("shout", \.shout, IsString),
             field("label", \.box.label, IsString))
+        // Each offset read gives what the key path gives.
+        var withNote = Self.sample
+        withNote.note = "set"
+        for root in [Self.sample, withNote] {
+            #expect(field("flag", \Sample.flag, IsBoolean).value(in: root) == root.flag)
+            #expect(field("name", \Sample.name, IsString).value(in: root) == root.name)
+            #expect(field("tags", \Sample.tags, IsArray(IsString)).value(in: root) == root.tags)
+            #expect(field("note", \Sample.note, IsString.orUndefined).value(in: root) == root.note)
+            #expect(field("y", \Sample.origin.y, IsInt).value(in: root) == root.origin.y)
+        }
         let expected = #"{"flag":true,"name":"grest","tags":["a","b"],"y":-4,"shout":"GREST","label":"boxed"}"#
         #expect(schema.stringify(Self.sample) == expected)
         #expect(schema.encode(Self.sample) == ["flag": true, "name": "grest", "tags": ["a", "b"], "y": -4, "shout": "GREST", "label": "boxed"])
-        var withNote = Self.sample
-        withNote.note = "set"
         #expect(schema.stringify(withNote)?.contains(#""note":"set""#) == true)
     }
 
