@@ -12,6 +12,7 @@ import GrestWebSocketClient
 import GrestWebSocketTransport
 import NIOCore
 import NIOPosix
+import Synchronization
 
 struct SendMessageRequest: Sendable {
     var text: String
@@ -70,8 +71,8 @@ struct Result {
     var latencies: [Duration] = []
 }
 
-/// One closed-loop socket: send, wait for the answer, repeat until `deadline`.
-func drive(path: String, handshake: Bool, deadline: ContinuousClock.Instant) async throws -> Result {
+/// Connects one socket to `path`, and does the grest handshake when `handshake` is set.
+func connect(path: String, handshake: Bool) async throws -> (WebSocketConnection, WebSocketInboundStream.AsyncIterator) {
     let socket = try await WebSocketClient.connect(
         to: "ws://127.0.0.1:\(port)\(path)", configuration: plainConfiguration, eventLoopGroup: clientGroup)
     var iterator = socket.inbound.makeAsyncIterator()
@@ -79,6 +80,13 @@ func drive(path: String, handshake: Bool, deadline: ContinuousClock.Instant) asy
         try await socket.send(text: "h:::{}")
         _ = await iterator.next()
     }
+    return (socket, iterator)
+}
+
+/// One closed loop on a connected socket: send, wait for the answer, repeat until `deadline`.
+func drive(
+    _ socket: WebSocketConnection, _ iterator: inout WebSocketInboundStream.AsyncIterator, deadline: ContinuousClock.Instant
+) async throws -> Result {
     var result = Result()
     result.latencies.reserveCapacity(100_000)
     var id = 1
@@ -90,8 +98,38 @@ func drive(path: String, handshake: Bool, deadline: ContinuousClock.Instant) asy
         result.messages += 1
         id += 1
     }
-    _ = try? await socket.close()
     return result
+}
+
+/// Holds a round's sockets until every one is connected, then starts them together: the last to arrive reads the clock
+/// and the process CPU, so a round's figures cover its round trips and not the servers' connection setup, which
+/// differs between the two paths (an upgrade for the echo, an upgrade plus the grest handshake for the RPC).
+final class StartGate: Sendable {
+    struct Start: Sendable {
+        var instant: ContinuousClock.Instant
+        var cpu: Duration
+    }
+
+    private let state: Mutex<(remaining: Int, waiting: [CheckedContinuation<Start, Never>])>
+
+    init(parties: Int) {
+        state = Mutex((remaining: parties, waiting: []))
+    }
+
+    func arriveAndWait() async -> Start {
+        await withCheckedContinuation { continuation in
+            let released = state.withLock { state -> [CheckedContinuation<Start, Never>] in
+                state.waiting.append(continuation)
+                state.remaining -= 1
+                guard state.remaining == 0 else { return [] }
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            guard !released.isEmpty else { return }
+            let start = Start(instant: .now, cpu: processCPUTime())
+            for waiter in released { waiter.resume(returning: start) }
+        }
+    }
 }
 
 struct Totals {
@@ -111,19 +149,34 @@ struct Totals {
     }
 }
 
-/// One round of one mode: every connection in a closed loop for `duration`.
+/// One round of one mode: every connection in a closed loop for `duration`, timed from the moment all are connected
+/// until the last loop ends; the sockets close after that, untimed.
 func round(path: String, handshake: Bool, into totals: inout Totals) async throws {
-    let started = ContinuousClock.now
-    let cpuStarted = processCPUTime()
-    let deadline = started + duration
-    let results = try await withThrowingTaskGroup(of: Result.self) { group in
-        for _ in 0..<connections { group.addTask { try await drive(path: path, handshake: handshake, deadline: deadline) } }
-        return try await group.reduce(into: [Result]()) { $0.append($1) }
+    let gate = StartGate(parties: connections + 1)
+    let (start, results) = try await withThrowingTaskGroup(of: (Result, WebSocketConnection).self) { group in
+        for _ in 0..<connections {
+            group.addTask {
+                // A socket that fails to connect still arrives, so the others are not held forever; its error then
+                // ends the run.
+                let connected: Swift.Result<(WebSocketConnection, WebSocketInboundStream.AsyncIterator), any Error>
+                do { connected = .success(try await connect(path: path, handshake: handshake)) } catch { connected = .failure(error) }
+                let start = await gate.arriveAndWait()
+                let (socket, firstIterator) = try connected.get()
+                var iterator = firstIterator
+                return (try await drive(socket, &iterator, deadline: start.instant + duration), socket)
+            }
+        }
+        let start = await gate.arriveAndWait()
+        let results = try await group.reduce(into: [(Result, WebSocketConnection)]()) { $0.append($1) }
+        return (start, results)
     }
-    totals.elapsed += ContinuousClock.now - started
-    totals.cpu += processCPUTime() - cpuStarted
-    totals.messages += results.reduce(0) { $0 + $1.messages }
-    totals.latencies += results.flatMap(\.latencies)
+    totals.elapsed += ContinuousClock.now - start.instant
+    totals.cpu += processCPUTime() - start.cpu
+    totals.messages += results.reduce(0) { $0 + $1.0.messages }
+    totals.latencies += results.flatMap(\.0.latencies)
+    await withTaskGroup(of: Void.self) { group in
+        for (_, socket) in results { group.addTask { _ = try? await socket.close() } }
+    }
 }
 
 func report(_ name: String, _ totals: Totals) {
@@ -171,8 +224,12 @@ print(
     "bench-rpc: \(connections) connections, closed loop, \(rounds) alternating rounds of \(duration) per mode, no compression, "
         + "handlers on \(handlerExecutor == .eventLoop ? "the event loop" : "the global executor")")
 // Warm up both paths, then alternate the modes so background load hits both alike.
-_ = try await drive(path: "/ws/echo", handshake: false, deadline: .now + .milliseconds(300))
-_ = try await drive(path: "/ws/chat", handshake: true, deadline: .now + .milliseconds(300))
+for (path, handshake) in [("/ws/echo", false), ("/ws/chat", true)] {
+    let (socket, firstIterator) = try await connect(path: path, handshake: handshake)
+    var iterator = firstIterator
+    _ = try await drive(socket, &iterator, deadline: .now + .milliseconds(300))
+    _ = try? await socket.close()
+}
 /// One echo round and the RPC round right after it: what changes on the machine between rounds hits both alike.
 struct Pair {
     var ratio: Double
