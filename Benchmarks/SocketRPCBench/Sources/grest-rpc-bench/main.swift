@@ -36,7 +36,7 @@ enum ChatApi {
 let environment = Environment()
 let connections = environment.int("CONNECTIONS", 50)
 let duration = Duration.seconds(environment.int("DURATION", 2))
-let rounds = environment.int("ROUNDS", 4)
+let rounds = environment.int("ROUNDS", 8)
 /// `echo` or `rpc` runs one mode only (to profile it, e.g. under `perf record`); anything else runs both.
 let mode = getenv("MODE").map { String(cString: $0) } ?? "both"
 let plainConfiguration: WebSocketConfiguration = {
@@ -271,6 +271,28 @@ func median(_ values: [Double]) -> Double? {
     return values.count.isMultiple(of: 2) ? (values[middle - 1] + values[middle]) / 2 : values[middle]
 }
 
+/// A distribution-free confidence interval for the median of sorted `values`: the k-th smallest and the k-th largest
+/// value, for the largest k whose coverage, 1 − 2·P(Binomial(n, ½) ≤ k − 1), is still at least 95 %. Returns the bounds
+/// and that coverage; `nil` for fewer than 6 values, which no interval covers at 95 %.
+func medianInterval(_ values: [Double]) -> (low: Double, high: Double, coverage: Double)? {
+    let n = values.count
+    var scale = 1.0  // ½ⁿ
+    for _ in 0..<n { scale /= 2 }
+    var interval: (low: Double, high: Double, coverage: Double)?
+    var tail = 0.0  // P(Binomial(n, ½) ≤ k − 1)
+    var choose = 1.0  // C(n, k − 1)
+    var k = 1
+    while k <= (n + 1) / 2 {
+        tail += choose * scale
+        let coverage = 1 - 2 * tail
+        guard coverage >= 0.95 else { break }
+        interval = (values[k - 1], values[n - k], coverage)
+        choose = choose * Double(n - k + 1) / Double(k)
+        k += 1
+    }
+    return interval
+}
+
 extension Duration {
     var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }
@@ -289,6 +311,10 @@ if echo.messages > 0, rpc.messages > 0 {
         print(
             "  median of \(pairs.count) back-to-back round pairs: \(ratio(middle)) (pairs \(ratios.map(ratio).joined(separator: " "))), typed layer \(microseconds(.nanoseconds(Int64(typed)))) µs"
         )
+        // How far this run's median may sit from the machine's: what "reliably above the target" has to clear.
+        if let interval = medianInterval(ratios) {
+            print("  \(Int(interval.coverage * 1000) / 10) % confidence interval of that median: \(ratio(interval.low)) – \(ratio(interval.high))")
+        }
     }
 }
 await server.shutdown()
