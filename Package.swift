@@ -188,6 +188,7 @@ let package = Package(
                 "GrestWebSocket", "GrestWebSocketCore", "GrestWebSocketClient", "GrestWebSocketTransport", "WebSocketCompression",
                 "GrestSchema", "GrestHTTP", "GrestContext",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 "PeerProcesses",
                 // Root graph only, like GrestHTTPTests: files that use it are wrapped in `#if canImport(GrestTestKit)`.

@@ -3,7 +3,9 @@ import GrestHTTP
 import GrestSchema
 import GrestWebSocket
 import GrestWebSocketClient
+import GrestWebSocketCore
 import GrestWebSocketTransport
+import CoreMetrics
 import MetricsTestKit
 import NIOCore
 import Testing
@@ -95,6 +97,20 @@ struct SocketPoolAndMetricsTests {
         let methods = metrics.counters(label: "grest_ws_requests_total").flatMap(\.dimensions).filter { $0.0 == "method" }.map(\.1)
         #expect(!methods.isEmpty)
         #expect(Set(methods).isSubset(of: declared), "no label value comes from the peer")
+    }
+
+    @Test("metrics made by swift-metrics' no-op factory say they record nothing, so a peer drops them")
+    func noOpMetricsAreNotRecording() throws {
+        #expect(!SocketMetrics(contract: PublicChat.contract, path: "/ws/public", factory: NOOPMetricsHandler.instance).isRecording)
+        let metrics = TestMetrics()
+        #expect(SocketMetrics(contract: PublicChat.contract, path: "/ws/public", factory: metrics).isRecording)
+        // No factory takes `MetricsSystem.factory` as it is at that moment (here bound to the task), and the metrics go there.
+        let taken = withMetricsFactory(metrics) { SocketMetrics(contract: PublicChat.contract, path: "/ws/public", factory: nil) }
+        #expect(taken.isRecording)
+        taken.inbound(route: "PublicChat.sendMessage", result: "OK", nanoseconds: 1_000)
+        let send = [("api", "PublicChat"), ("path", "/ws/public"), ("method", "PublicChat.sendMessage")]
+        #expect(try metrics.expectCounter("grest_ws_requests_total", send + [("result", "OK")]).totalValue == 1)
+        #expect(try metrics.expectTimer("grest_ws_request_duration_seconds", send).values == [1_000])
     }
 
     @Test func clientAgainstAScriptedServer() async throws {

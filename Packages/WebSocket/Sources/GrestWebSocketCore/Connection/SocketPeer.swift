@@ -104,7 +104,8 @@ package final class SocketPeer: Sendable {
         self.contract = contract
         self.sending = receiving == .clientToServer ? .serverToClient : .clientToServer
         self.context = context
-        self.metrics = metrics
+        // Metrics that record nothing are dropped here, so the per-message path skips them with one `nil` check.
+        self.metrics = metrics?.isRecording == true ? metrics : nil
         self.configuration = configuration
         self.usesAppHeartbeat = configuration.appHeartbeat != nil
         self.codec = SocketFrameCodec(limits: configuration.frameLimits)

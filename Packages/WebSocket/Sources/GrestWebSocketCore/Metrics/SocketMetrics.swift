@@ -47,15 +47,21 @@ package final class SocketMetrics: Sendable {
     private let outbound: [String: Route]
     private let unknownInbound: Route
 
+    /// Whether these metrics go anywhere: `false` when they were made by swift-metrics' no-op factory (no `factory`
+    /// given and `MetricsSystem` not bootstrapped), whose handlers discard every value for good. A peer then keeps
+    /// none, so a message costs neither the two clock reads nor the lookups.
+    package let isRecording: Bool
+
+    /// - Parameter factory: Where the metrics go; `nil` takes `MetricsSystem.factory` as it is now, once.
     package init(contract: SocketContract, path: String, factory: (any MetricsFactory)?) {
+        let factory = factory ?? MetricsSystem.factory
+        self.isRecording = !(factory is NOOPMetricsHandler)
         let base = [("api", contract.name), ("path", path)]
         func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-            factory.map { Counter(label: Self.prefix + label, dimensions: dimensions, factory: $0) }
-                ?? Counter(label: Self.prefix + label, dimensions: dimensions)
+            Counter(label: Self.prefix + label, dimensions: dimensions, factory: factory)
         }
         func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
-            factory.map { Timer(label: Self.prefix + label, dimensions: dimensions, preferredDisplayUnit: .milliseconds, factory: $0) }
-                ?? Timer(label: Self.prefix + label, dimensions: dimensions, preferredDisplayUnit: .milliseconds)
+            Timer(label: Self.prefix + label, dimensions: dimensions, preferredDisplayUnit: .milliseconds, factory: factory)
         }
         func route(_ name: String, method: String, errors: [String], extra: [String]) -> Route {
             let dimensions = base + [("method", method)]
@@ -67,8 +73,7 @@ package final class SocketMetrics: Sendable {
                 results: results, ok: results["OK"]!, other: results["SERVER_ERROR"]!,
                 timer: timer(String(name.dropLast()) + "_duration_seconds", dimensions))
         }
-        self.active = factory.map { Meter(label: Self.prefix + "connections_active", dimensions: base, factory: $0) }
-            ?? Meter(label: Self.prefix + "connections_active", dimensions: base)
+        self.active = Meter(label: Self.prefix + "connections_active", dimensions: base, factory: factory)
         var connections: [String: Counter] = [:]
         for result in ["OK", "QUERY_INVALID", "HANDSHAKE_FAILED", "ERROR"] {
             connections[result] = counter("connections_total", base + [("result", result)])
