@@ -36,8 +36,18 @@ public final class LocalDiscoveryClient: DiscoveryClient, Service {
         var router: LocalDiscoveryRouter?
         var connection: WebSocketConnection?
         var nextRequest = 0
-        var pending: [String: CheckedContinuation<String, Never>] = [:]
+        var pending: [String: Reply] = [:]
     }
+
+    /// Where one request to the leader stands: sent and not yet waited on, answered before it was waited on, or
+    /// waited on.
+    private enum Reply {
+        case sent
+        case answered(String)
+        case awaited(CheckedContinuation<String, Never>)
+    }
+
+    private static let closedReply = "{\"success\":false,\"error\":\"Connection closed\"}"
 
     public init(host: String = "127.0.0.1", port: Int = 9000, runtime: String = "", subscriptionInterval: Duration = .milliseconds(500)) {
         self.host = host
@@ -104,17 +114,16 @@ public final class LocalDiscoveryClient: DiscoveryClient, Service {
                     guard case .text(let text) = message else { continue }
                     let parts = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
                     guard parts.count == 4, parts[0] == "s" else { continue }
-                    state.withLock { $0.pending.removeValue(forKey: String(parts[1])) }?.resume(returning: String(parts[3]))
+                    self.answer(String(parts[1]), with: String(parts[3]))
                 }
-                // The leader is gone: answer what is still waiting (the registration child among them) before
+                // The leader is gone: answer every request still open (the registration child's among them) before
                 // the group waits for its children.
-                let orphaned = state.withLock { state in
+                let ids = state.withLock { state in
                     state.connection = nil
                     state.role = .electing
-                    defer { state.pending.removeAll() }
-                    return Array(state.pending.values)
+                    return Array(state.pending.keys)
                 }
-                for continuation in orphaned { continuation.resume(returning: "{\"success\":false,\"error\":\"Connection closed\"}") }
+                for id in ids { self.answer(id, with: Self.closedReply) }
             }
         } onCancel: {
             connection.abort()
@@ -122,22 +131,49 @@ public final class LocalDiscoveryClient: DiscoveryClient, Service {
         roleContinuation.yield(.electing)
     }
 
-    /// Sends `r:<id>:<path>:<json>` and waits for the `s` frame's body.
+    /// Sends `r:<id>:<path>:<json>` from the calling task and waits for the `s` frame's body (or the close).
     private func request(_ connection: WebSocketConnection, _ path: String, _ json: String) async -> String {
-        await withCheckedContinuation { continuation in
-            let id = state.withLock { state in
-                state.nextRequest += 1
-                state.pending[String(state.nextRequest)] = continuation
-                return String(state.nextRequest)
-            }
-            Task {
-                do {
-                    try await connection.send(text: "r:\(id):\(path):\(json)")
-                } catch {
-                    state.withLock { $0.pending.removeValue(forKey: id) }?.resume(returning: "{\"success\":false,\"error\":\"\(error)\"}")
+        let id = state.withLock { state in
+            state.nextRequest += 1
+            state.pending[String(state.nextRequest)] = .sent
+            return String(state.nextRequest)
+        }
+        do {
+            try await connection.send(text: "r:\(id):\(path):\(json)")
+        } catch {
+            state.withLock { _ = $0.pending.removeValue(forKey: id) }
+            return "{\"success\":false,\"error\":\"\(jsonEscaped(String(describing: error)))\"}"
+        }
+        // The reply (or the close) may have come while the send was finishing: then it is waiting here.
+        return await withCheckedContinuation { continuation in
+            let early = state.withLock { state -> String? in
+                guard case .answered(let reply) = state.pending[id] else {
+                    state.pending[id] = .awaited(continuation)
+                    return nil
                 }
+                state.pending[id] = nil
+                return reply
+            }
+            if let early { continuation.resume(returning: early) }
+        }
+    }
+
+    /// Hands `reply` to request `id`: resumes it when it waits, keeps the reply for it when it has not started
+    /// waiting yet; an id with no open request (a late or unknown reply) is ignored.
+    private func answer(_ id: String, with reply: String) {
+        let waiter = state.withLock { state -> CheckedContinuation<String, Never>? in
+            switch state.pending[id] {
+            case .sent:
+                state.pending[id] = .answered(reply)
+                return nil
+            case .awaited(let continuation):
+                state.pending[id] = nil
+                return continuation
+            case .answered, nil:
+                return nil
             }
         }
+        waiter?.resume(returning: reply)
     }
 
     private static func waitUntilCancelled() async {
