@@ -50,6 +50,8 @@ public actor ContextKeySynchronizer {
         } else {
             let generation = current.generation
             let body = current.recover
+            // Shared by every waiter that comes while it runs, and kept when the one that started it is cancelled: no
+            // single caller can own it, so it is a task of its own.
             recover = Task { try await self.perform(body, name: key.name, generation: generation) }
             current.inflight = recover
             controllers[key.name] = current

@@ -121,12 +121,16 @@ extension HTTPServer {
     /// Serves until graceful shutdown or cancellation, then runs `onShutdown` (which must stop the server).
     fileprivate func run(onShutdown: @escaping @Sendable () async -> Void) async throws {
         await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await waitUntilStopped()
-            } onGracefulShutdown: {
-                Task { await onShutdown() }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.waitUntilStopped() }
+                // Graceful shutdown runs `onShutdown` in this group; cancellation makes gracefulShutdown() throw instead.
+                group.addTask { if (try? await gracefulShutdown()) != nil { await onShutdown() } }
+                await group.next()
+                group.cancelAll()
             }
         } onCancel: {
+            // A cancelled task cannot wait out the server's drain (its sleeps end at once), so `onShutdown` runs in a
+            // task of its own; `waitUntilStopped` above returns when it has stopped the server.
             Task { await onShutdown() }
         }
     }

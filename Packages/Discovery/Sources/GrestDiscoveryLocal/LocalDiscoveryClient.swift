@@ -222,6 +222,7 @@ public final class LocalDiscoveryClient: DiscoveryClient, Service {
     /// subscriber stops iterating.
     public func subscribe(api: String) -> AsyncThrowingStream<[Endpoint], any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Endpoint].self)
+        // The producer lives exactly as long as the consumer: onTermination cancels it.
         let task = Task { [self] in
             var last: [Endpoint]?
             while !Task.isCancelled {

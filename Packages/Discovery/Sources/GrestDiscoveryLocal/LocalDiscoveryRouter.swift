@@ -193,6 +193,7 @@ struct RouterDiscovery: DiscoveryClient {
     func subscribe(api: String) -> AsyncThrowingStream<[Endpoint], any Error> {
         let endpoint = router.endpoint
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Endpoint].self)
+        // The producer lives exactly as long as the consumer: onTermination cancels it.
         let task = Task {
             do {
                 for try await replicas in router.registry.subscribe(api: api) { continuation.yield(replicas.isEmpty || endpoint == nil ? [] : [endpoint!]) }
