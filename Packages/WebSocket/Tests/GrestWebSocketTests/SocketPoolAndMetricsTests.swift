@@ -3,7 +3,7 @@ import GrestHTTP
 import GrestSchema
 import GrestWebSocket
 import GrestWebSocketClient
-import GrestWebSocketCore
+@testable import GrestWebSocketCore
 import GrestWebSocketTransport
 import CoreMetrics
 import MetricsTestKit
@@ -99,7 +99,7 @@ struct SocketPoolAndMetricsTests {
         #expect(Set(methods).isSubset(of: declared), "no label value comes from the peer")
     }
 
-    @Test("metrics made by swift-metrics' no-op factory say they record nothing, so a peer drops them")
+    @Test("only metrics made by swift-metrics' no-op factory say they record nothing; no factory takes MetricsSystem's")
     func noOpMetricsAreNotRecording() throws {
         #expect(!SocketMetrics(contract: PublicChat.contract, path: "/ws/public", factory: NOOPMetricsHandler.instance).isRecording)
         let metrics = TestMetrics()
@@ -111,6 +111,27 @@ struct SocketPoolAndMetricsTests {
         let send = [("api", "PublicChat"), ("path", "/ws/public"), ("method", "PublicChat.sendMessage")]
         #expect(try metrics.expectCounter("grest_ws_requests_total", send + [("result", "OK")]).totalValue == 1)
         #expect(try metrics.expectTimer("grest_ws_request_duration_seconds", send).values == [1_000])
+    }
+
+    /// The per-message path skips metrics by `peer.metrics == nil`: a connection's peer keeps a recording factory's
+    /// metrics and drops the no-op factory's.
+    @Test(arguments: [false, true])
+    func aPeerKeepsOnlyRecordingMetrics(recording: Bool) async throws {
+        var http = HTTPServerConfiguration()
+        http.metricsFactory = recording ? TestMetrics() : NOOPMetricsHandler.instance
+        let (kept, report) = AsyncStream.makeStream(of: Bool.self)
+        try await withServer(configuration: http, { server in
+            try server.register(PublicChat) { socket in report.yield(socket.peer.metrics != nil) }
+        }) { port in
+            var raw = try await RawPeer("ws://127.0.0.1:\(port)/ws/public")
+            try await raw.send("h:::{}")
+            #expect(await raw.next() == "k:::null")
+            _ = try await raw.connection.close()
+        }
+        report.finish()
+        var reports: [Bool] = []
+        for await peerKeptMetrics in kept { reports.append(peerKeptMetrics) }
+        #expect(reports == [recording])
     }
 
     @Test func clientAgainstAScriptedServer() async throws {
