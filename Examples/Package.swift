@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         // Cluster mode: PostgreSQL history and cross-instance socket fan-out (GrestBroadcastPostgres).
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Test-only: the tests' child processes (PostgreSQL, the Prometheus parser) spawn without inherited descriptors
+        // and are awaited without blocking a thread.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         // GrestWebSocket's broadcast backend on PostgreSQL LISTEN/NOTIFY. It lives here, not in Packages/WebSocket, so an
@@ -54,6 +57,7 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
                 "GrestBroadcastPostgres",
             ],
             resources: [.copy("Public")]
@@ -108,6 +112,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
                 "GrestBroadcastPostgres",
             ]
         ),

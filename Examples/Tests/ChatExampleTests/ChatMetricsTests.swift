@@ -4,6 +4,7 @@ import GrestHTTP
 import GrestMetrics
 import GrestWebSocket
 import GrestWebSocketClient
+import Subprocess
 import Tagged
 import Testing
 
@@ -35,7 +36,7 @@ struct ChatMetricsTests {
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "content-type")?.hasPrefix("text/plain") == true)
 
-        let families = try judge(text)
+        let families = try await judge(text)
         let names = Set(families.map(\.name))
         for expected in ["grest_ws_requests", "grest_http_requests", "process_resident_memory_bytes", "grest_http_connections_open"] {
             #expect(names.contains(expected), "\(expected) missing from the scrape; families: \(names.sorted())")
@@ -73,7 +74,7 @@ struct ChatMetricsTests {
         // so far is presence.
         let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
         let text = String(decoding: body, as: UTF8.self)
-        let published = try judge(text).filter { $0.name == "grest_ws_broadcast_published" }.flatMap(\.samples)
+        let published = try await judge(text).filter { $0.name == "grest_ws_broadcast_published" }.flatMap(\.samples)
             .filter { $0.labels["api"] == "ChatApi" && $0.labels["result"] == "OK" && $0.name.hasSuffix("_total") }
         #expect(published.contains { $0.value >= 1 }, "no presence publish counted in:\n\(text)")
 
@@ -86,7 +87,8 @@ struct ChatMetricsTests {
     struct Sample: Decodable { let name: String; let labels: [String: String]; let value: Double }
 
     /// Parses the exposition with `prometheus_client.parser` (installed by Scripts/bootstrap) and returns its families.
-    func judge(_ text: String) throws -> [Family] {
+    /// Through swift-subprocess, which waits without holding one of the two cooperative threads.
+    func judge(_ text: String) async throws -> [Family] {
         let script = """
             import sys, json
             from prometheus_client.parser import text_string_to_metric_families
@@ -94,23 +96,12 @@ struct ChatMetricsTests {
                      for s in f.samples]} for f in text_string_to_metric_families(sys.stdin.read())]
             print(json.dumps(out))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(text.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw JudgeFailure(description: "prometheus_client refused the scrape: \(String(decoding: errors, as: UTF8.self))\n\(text)")
+        let result = try await Subprocess.run(
+            .name("python3"), arguments: ["-c", script], input: .string(text), output: .string(limit: 16 << 20), error: .string(limit: 1 << 20))
+        guard case .exited(0) = result.terminationStatus else {
+            throw JudgeFailure(description: "prometheus_client refused the scrape (\(result.terminationStatus)): \(result.standardError)\n\(text)")
         }
-        return try JSONDecoder().decode([Family].self, from: output)
+        return try JSONDecoder().decode([Family].self, from: Data(result.standardOutput.utf8))
     }
 
     struct JudgeFailure: Error, CustomStringConvertible { let description: String }

@@ -34,47 +34,47 @@ struct ChatPostgresTests {
     }
 
     @Test func tenThousandMessagesFromFiftyClientsArriveAtEveryClientExactlyOnceInSenderOrder() async throws {
-        guard let postgres = try await PostgresServer.start() else { return }
-        defer { postgres.stop() }
-        let servers = [try await ChatInstance.start(postgres), try await ChatInstance.start(postgres)]
-        let clientCount = 50
-        let perClient = 200
-        var listeners: [Listener] = []
-        for index in 0..<clientCount {
-            listeners.append(try await Listener.connect(to: servers[index % 2], as: index % 3 == 0 ? "bob" : "alice"))
-        }
-        let started = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (index, listener) in listeners.enumerated() {
-                group.addTask {
-                    for sequence in 0..<perClient {
-                        let id = try await listener.send("\(index):\(sequence)")
-                        #expect(id != nil, "the server confirmed \(index):\(sequence)")
+        try await PostgresServer.with { postgres in
+            let servers = [try await ChatInstance.start(postgres), try await ChatInstance.start(postgres)]
+            let clientCount = 50
+            let perClient = 200
+            var listeners: [Listener] = []
+            for index in 0..<clientCount {
+                listeners.append(try await Listener.connect(to: servers[index % 2], as: index % 3 == 0 ? "bob" : "alice"))
+            }
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, listener) in listeners.enumerated() {
+                    group.addTask {
+                        for sequence in 0..<perClient {
+                            let id = try await listener.send("\(index):\(sequence)")
+                            #expect(id != nil, "the server confirmed \(index):\(sequence)")
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
-        }
-        let total = clientCount * perClient
-        for listener in listeners { try await listener.waitFor(count: total, within: .seconds(60)) }
-        let elapsed = ContinuousClock.now - started
-        print("fan-out: \(total) messages × \(clientCount) clients over 2 servers in \(elapsed)")
-        for listener in listeners {
-            let received = listener.received
-            #expect(received.count == total, "no message doubled")
-            #expect(Set(received.map(\.id)).count == total, "every message once")
-            var next = [Int](repeating: 0, count: clientCount)
-            var ordered = true
-            for message in received {
-                let parts = message.text.split(separator: ":")
-                guard let sender = Int(parts[0]), let sequence = Int(parts[1]) else { continue }
-                if sequence != next[sender] { ordered = false }
-                next[sender] = sequence + 1
+            let total = clientCount * perClient
+            for listener in listeners { try await listener.waitFor(count: total, within: .seconds(60)) }
+            let elapsed = ContinuousClock.now - started
+            print("fan-out: \(total) messages × \(clientCount) clients over 2 servers in \(elapsed)")
+            for listener in listeners {
+                let received = listener.received
+                #expect(received.count == total, "no message doubled")
+                #expect(Set(received.map(\.id)).count == total, "every message once")
+                var next = [Int](repeating: 0, count: clientCount)
+                var ordered = true
+                for message in received {
+                    let parts = message.text.split(separator: ":")
+                    guard let sender = Int(parts[0]), let sequence = Int(parts[1]) else { continue }
+                    if sequence != next[sender] { ordered = false }
+                    next[sender] = sequence + 1
+                }
+                #expect(ordered, "each sender's messages arrive in the order sent")
             }
-            #expect(ordered, "each sender's messages arrive in the order sent")
+            for listener in listeners { await listener.close() }
+            for server in servers { await server.stop() }
         }
-        for listener in listeners { await listener.close() }
-        for server in servers { await server.stop() }
     }
 
     /// PostgreSQL stopped and started again in the middle of a stream: publishes meanwhile are refused or retried, the
@@ -98,9 +98,9 @@ struct ChatPostgresTests {
                 }
             }
             while acknowledged.withLock({ $0.count }) < 50 { try await Task.sleep(for: .milliseconds(5)) }
-            try postgres.stopServer()
+            try await postgres.stopServer()
             try await Task.sleep(for: .milliseconds(500))
-            try postgres.startServer()
+            try await postgres.startServer()
             await sender.value
 
             let ids = acknowledged.withLock { $0 }
@@ -127,7 +127,7 @@ struct ChatPostgresTests {
                 }
             }
             while acknowledged.withLock({ $0.count }) < 50 { try await Task.sleep(for: .milliseconds(5)) }
-            try postgres.psql(
+            try await postgres.psql(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(PostgresBroadcastBackend.listenerApplicationName)'")
             await sender.value
 
@@ -145,10 +145,10 @@ struct ChatPostgresTests {
         // Messages over 1000 bytes of notification travel by seq, and the listener reads the row.
         try await withTwoServers(inlineLimit: 1_000) { postgres, _, _, onA, onB in
             // Garbage from a foreign writer on the channel: logged and skipped by both servers.
-            try postgres.psql("NOTIFY grest_broadcast, 'not a broadcast'")
-            try postgres.psql("NOTIFY grest_broadcast, '999999999'")
-            try postgres.psql("NOTIFY grest_broadcast, '7\nid\n\n\n\n'")
-            try postgres.psql("SELECT pg_notify('grest_broadcast', repeat('x', 7000))")
+            try await postgres.psql("NOTIFY grest_broadcast, 'not a broadcast'")
+            try await postgres.psql("NOTIFY grest_broadcast, '999999999'")
+            try await postgres.psql("NOTIFY grest_broadcast, '7\nid\n\n\n\n'")
+            try await postgres.psql("SELECT pg_notify('grest_broadcast', repeat('x', 7000))")
 
             // Over the inline limit (as a message over NOTIFY's 8000 bytes would be): the notification carries the seq only.
             let large = String(repeating: "é", count: 2_000)
@@ -164,49 +164,49 @@ struct ChatPostgresTests {
     }
 
     @Test func expiredRowsAreDeletedBesideTheDeliveryNotByThePublishers() async throws {
-        guard let postgres = try await PostgresServer.start() else { return }
-        defer { postgres.stop() }
-        let endpoint = try #require(PostgresEndpoint(url: postgres.url))
-        var logger = Logger(label: "test.broadcast.retention")
-        logger.logLevel = .error
-        let client = PostgresClient(configuration: endpoint.clientConfiguration, backgroundLogger: logger)
-        let pool = Task { await client.run() }
-        var configuration = PostgresBroadcastBackend.Configuration()
-        configuration.retention = .zero
-        configuration.pruneInterval = .milliseconds(100)
-        configuration.pruneBatchSize = 100  // one pass takes several statements
-        let backend = PostgresBroadcastBackend(
-            client: client, listenConfiguration: endpoint.connectionConfiguration, configuration: configuration, logger: logger)
-        try await backend.prepare()
-        func rows() async throws -> Int64 {
-            for try await count in try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM grest_broadcast")).decode(Int64.self) {
-                return count
+        try await PostgresServer.with { postgres in
+            let endpoint = try #require(PostgresEndpoint(url: postgres.url))
+            var logger = Logger(label: "test.broadcast.retention")
+            logger.logLevel = .error
+            let client = PostgresClient(configuration: endpoint.clientConfiguration, backgroundLogger: logger)
+            let pool = Task { await client.run() }
+            var configuration = PostgresBroadcastBackend.Configuration()
+            configuration.retention = .zero
+            configuration.pruneInterval = .milliseconds(100)
+            configuration.pruneBatchSize = 100  // one pass takes several statements
+            let backend = PostgresBroadcastBackend(
+                client: client, listenConfiguration: endpoint.connectionConfiguration, configuration: configuration, logger: logger)
+            try await backend.prepare()
+            func rows() async throws -> Int64 {
+                for try await count in try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM grest_broadcast")).decode(Int64.self) {
+                    return count
+                }
+                return -1
             }
-            return -1
-        }
-        // Every row is expired as soon as it is committed (retention zero). The deletion used to run on the publish
-        // path every 1000th publication, so publish past that: no row may go before run(deliver:) starts.
-        let published = 1_100
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for publisher in 0..<8 {
-                group.addTask {
-                    for index in stride(from: publisher, to: published, by: 8) {
-                        try await backend.publish(
-                            BroadcastMessage(id: "m\(index)", topic: "t", route: "ChatApi.newMessage", payload: Array("\(index)".utf8)))
+            // Every row is expired as soon as it is committed (retention zero). The deletion used to run on the publish
+            // path every 1000th publication, so publish past that: no row may go before run(deliver:) starts.
+            let published = 1_100
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for publisher in 0..<8 {
+                    group.addTask {
+                        for index in stride(from: publisher, to: published, by: 8) {
+                            try await backend.publish(
+                                BroadcastMessage(id: "m\(index)", topic: "t", route: "ChatApi.newMessage", payload: Array("\(index)".utf8)))
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            #expect(try await rows() == Int64(published), "publishing deletes nothing, even past the 1000th publication")
+            let delivery = Task { try await backend.run { _ in } }
+            let start = ContinuousClock.now
+            while try await rows() > 0, ContinuousClock.now - start < .seconds(5) { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(try await rows() == 0, "the rows past the retention were deleted by run(deliver:)'s pruning")
+            delivery.cancel()
+            _ = try? await delivery.value
+            pool.cancel()
+            await pool.value
         }
-        #expect(try await rows() == Int64(published), "publishing deletes nothing, even past the 1000th publication")
-        let delivery = Task { try await backend.run { _ in } }
-        let start = ContinuousClock.now
-        while try await rows() > 0, ContinuousClock.now - start < .seconds(5) { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(try await rows() == 0, "the rows past the retention were deleted by run(deliver:)'s pruning")
-        delivery.cancel()
-        _ = try? await delivery.value
-        pool.cancel()
-        await pool.value
     }
 
     @Test func aServerKilledWithSIGKILLComesBackAndItsClientsCatchUpWhileTheOthersNoticeNothing() async throws {
@@ -214,50 +214,50 @@ struct ChatPostgresTests {
             try #require(ProcessInfo.processInfo.environment["CI"] == nil, "grest-chat-server is not built beside the tests")
             return
         }
-        guard let postgres = try await PostgresServer.start() else { return }
-        defer { postgres.stop() }
-        let a = try ChatServerProcess(binary: binary, arguments: ["--port", "0", "--postgres", postgres.url])
-        defer { a.kill() }
-        let b = try ChatServerProcess(binary: binary, arguments: ["--port", "0", "--postgres", postgres.url])
-        defer { b.kill() }
-        let (portA, portB) = (try await a.port(), try await b.port())
+        try await PostgresServer.with { postgres in
+            let a = try ChatServerProcess(binary: binary, arguments: ["--port", "0", "--postgres", postgres.url])
+            defer { a.kill() }
+            let b = try ChatServerProcess(binary: binary, arguments: ["--port", "0", "--postgres", postgres.url])
+            defer { b.kill() }
+            let (portA, portB) = (try await a.port(), try await b.port())
 
-        // x: a typed client on A that reconnects (to the same URL); y: a wire client on B, the one that must notice nothing.
-        var configuration = SocketClientConfiguration()
-        configuration.middleware = [BearerAuthMiddleware(getToken: { "alice" })]
-        configuration.reconnect = ReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .milliseconds(200))
-        let x = ChatSocket.createClient(url: "ws://127.0.0.1:\(portA)", configuration: configuration)
-        let reconnected = Mutex(0)
-        x.onConnect { reconnected.withLock { $0 += 1 } }
-        try x.incoming.on(ChatApi.newMessage) { _ in }
-        try await x.connect()
-        let y = try await Listener.connect(port: portB, as: "bob")
-        let before = try await x.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "before", channelId: "general"))
-        try await y.waitFor(count: 1)
+            // x: a typed client on A that reconnects (to the same URL); y: a wire client on B, the one that must notice nothing.
+            var configuration = SocketClientConfiguration()
+            configuration.middleware = [BearerAuthMiddleware(getToken: { "alice" })]
+            configuration.reconnect = ReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .milliseconds(200))
+            let x = ChatSocket.createClient(url: "ws://127.0.0.1:\(portA)", configuration: configuration)
+            let reconnected = Mutex(0)
+            x.onConnect { reconnected.withLock { $0 += 1 } }
+            try x.incoming.on(ChatApi.newMessage) { _ in }
+            try await x.connect()
+            let y = try await Listener.connect(port: portB, as: "bob")
+            let before = try await x.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "before", channelId: "general"))
+            try await y.waitFor(count: 1)
 
-        a.kill()  // SIGKILL: no close frames, no withdrawal
-        let sender = try await Listener.connect(port: portB, as: "alice")
-        var during: [String] = []
-        for index in 0..<5 { during.append(try #require(try await sender.send("during \(index)"))) }
-        try await y.waitFor(count: 6)
+            a.kill()  // SIGKILL: no close frames, no withdrawal
+            let sender = try await Listener.connect(port: portB, as: "alice")
+            var during: [String] = []
+            for index in 0..<5 { during.append(try #require(try await sender.send("during \(index)"))) }
+            try await y.waitFor(count: 6)
 
-        // A comes back on the same port; x reconnects by itself and reads what it missed from the shared history.
-        let restarted = try ChatServerProcess(binary: binary, arguments: ["--port", "\(portA)", "--postgres", postgres.url])
-        defer { restarted.kill() }
-        _ = try await restarted.port()
-        let start = ContinuousClock.now
-        while reconnected.withLock({ $0 }) < 2 || !x.isConnected {
-            try #require(ContinuousClock.now - start < .seconds(10), "x reconnected to the restarted server")
-            try await Task.sleep(for: .milliseconds(20))
+            // A comes back on the same port; x reconnects by itself and reads what it missed from the shared history.
+            let restarted = try ChatServerProcess(binary: binary, arguments: ["--port", "\(portA)", "--postgres", postgres.url])
+            defer { restarted.kill() }
+            _ = try await restarted.port()
+            let start = ContinuousClock.now
+            while reconnected.withLock({ $0 }) < 2 || !x.isConnected {
+                try #require(ContinuousClock.now - start < .seconds(10), "x reconnected to the restarted server")
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let history = try await x.outgoing.call(ChatApi.history, HistoryRequest(channelId: "general", limit: 50))
+            #expect(history.messages.map(\.text) == ["before"] + (0..<5).map { "during \($0)" })
+            let after = try await x.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "after", channelId: "general"))
+            try await y.waitFor(count: 7)
+            #expect(y.received.map(\.id) == [before.messageId] + during + [after.messageId], "y saw every message once, in order, on one socket")
+            await x.disconnect()
+            await y.close()
+            await sender.close()
         }
-        let history = try await x.outgoing.call(ChatApi.history, HistoryRequest(channelId: "general", limit: 50))
-        #expect(history.messages.map(\.text) == ["before"] + (0..<5).map { "during \($0)" })
-        let after = try await x.outgoing.call(ChatApi.sendMessage, SendMessageRequest(text: "after", channelId: "general"))
-        try await y.waitFor(count: 7)
-        #expect(y.received.map(\.id) == [before.messageId] + during + [after.messageId], "y saw every message once, in order, on one socket")
-        await x.disconnect()
-        await y.close()
-        await sender.close()
     }
 }
 
@@ -265,33 +265,33 @@ struct ChatPostgresTests {
 
 /// Starts a throwaway PostgreSQL, chat servers A and B on it and a wire client on each (alice on A, bob on B), runs
 /// `body`, then always closes the clients, stops the servers and PostgreSQL, also when `body` or the set-up throws.
-/// Without PostgreSQL installed (outside CI) it returns without running `body`, as ``PostgresServer/start()`` does.
+/// Without PostgreSQL installed (outside CI) it returns without running `body`, as ``PostgresServer/with(_:)`` does.
 func withTwoServers(
     inlineLimit: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (_ postgres: PostgresServer, _ a: ChatInstance, _ b: ChatInstance, _ onA: Listener, _ onB: Listener) async throws -> Void
 ) async throws {
-    guard let postgres = try await PostgresServer.start() else { return }
-    defer { postgres.stop() }
-    var instances: [ChatInstance] = []
-    var listeners: [Listener] = []
-    let outcome: Result<Void, any Error>
-    do {
-        let a = try await ChatInstance.start(postgres, inlineLimit: inlineLimit)
-        instances.append(a)
-        let b = try await ChatInstance.start(postgres, inlineLimit: inlineLimit)
-        instances.append(b)
-        let onA = try await Listener.connect(to: a, as: "alice")
-        listeners.append(onA)
-        let onB = try await Listener.connect(to: b, as: "bob")
-        listeners.append(onB)
-        try await body(postgres, a, b, onA, onB)
-        outcome = .success(())
-    } catch {
-        outcome = .failure(error)
+    try await PostgresServer.with { postgres in
+        var instances: [ChatInstance] = []
+        var listeners: [Listener] = []
+        let outcome: Result<Void, any Error>
+        do {
+            let a = try await ChatInstance.start(postgres, inlineLimit: inlineLimit)
+            instances.append(a)
+            let b = try await ChatInstance.start(postgres, inlineLimit: inlineLimit)
+            instances.append(b)
+            let onA = try await Listener.connect(to: a, as: "alice")
+            listeners.append(onA)
+            let onB = try await Listener.connect(to: b, as: "bob")
+            listeners.append(onB)
+            try await body(postgres, a, b, onA, onB)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        for listener in listeners { await listener.close() }
+        for instance in instances { await instance.stop(sourceLocation: sourceLocation) }
+        try outcome.get()
     }
-    for listener in listeners { await listener.close() }
-    for instance in instances { await instance.stop(sourceLocation: sourceLocation) }
-    try outcome.get()
 }
 
 /// One chat server in this process on PostgreSQL: pool, store, broadcast backend and HTTP server.
