@@ -17,7 +17,7 @@ build: bootstrap
 
 # All tests of every package, compiled in one graph by the root development manifest. Each package's tests run
 # as their own batch: CPU-heavy table tests (schema, formats) would otherwise starve the two cooperative threads
-# that the socket tests' timeouts rely on.
+# that the socket tests' timeouts rely on. Scripts/test-batch bounds each batch in time and names what hung.
 TEST_TARGETS := GrestSchemaTests GrestContextTests GrestHTTPTests WebSocketCompressionTests GrestWebSocketTransportTests GrestWebSocketTests
 # Each new package appends its own test targets on its own line.
 TEST_TARGETS += ChatExampleTests
@@ -29,7 +29,7 @@ test: bootstrap
 	$(SWIFT) build --build-tests
 	@set -e; for t in $(TEST_TARGETS); do \
 	  echo "== $$t"; \
-	  $(SWIFT) test --skip-build --filter "^$$t\."; \
+	  SWIFT="$(SWIFT)" bash Scripts/test-batch "$$t"; \
 	done
 	bash Scripts/browser-test.sh
 
