@@ -1,3 +1,4 @@
+import GrestBroadcastPostgres
 import Logging
 public import PostgresNIO
 public import Tagged
@@ -9,6 +10,8 @@ public import Tagged
 public final class PostgresChatStore: ChatRepository {
     let client: PostgresClient
     let logger: Logger
+    /// How long one operation may wait for PostgreSQL before it fails.
+    let queryTimeout: Duration
 
     static let migrations: [[String]] = [
         [
@@ -35,15 +38,18 @@ public final class PostgresChatStore: ChatRepository {
     ]
 
     /// Migrates the database behind `client` and returns the store.
-    public static func open(client: PostgresClient, logger: Logger = Logger(label: "grest.chat.postgres")) async throws -> PostgresChatStore {
-        let store = PostgresChatStore(client: client, logger: logger)
+    public static func open(
+        client: PostgresClient, logger: Logger = Logger(label: "grest.chat.postgres"), queryTimeout: Duration = .seconds(10)
+    ) async throws -> PostgresChatStore {
+        let store = PostgresChatStore(client: client, logger: logger, queryTimeout: queryTimeout)
         try await store.prepare()
         return store
     }
 
-    private init(client: PostgresClient, logger: Logger) {
+    private init(client: PostgresClient, logger: Logger, queryTimeout: Duration) {
         self.client = client
         self.logger = logger
+        self.queryTimeout = queryTimeout
     }
 
     private func prepare() async throws {
@@ -74,76 +80,98 @@ public final class PostgresChatStore: ChatRepository {
     // MARK: Channels
 
     public func channelIds() async throws -> [String] {
-        try await collect(client.query("SELECT id FROM channels ORDER BY created_at, id", logger: logger).decode(String.self))
+        try await bounded { [self] in
+            try await collect(client.query("SELECT id FROM channels ORDER BY created_at, id", logger: logger).decode(String.self))
+        }
     }
 
     public func channelExists(_ id: String) async throws -> Bool {
-        try await !collect(client.query("SELECT 1 FROM channels WHERE id = \(id)", logger: logger).decode(Int.self)).isEmpty
+        try await bounded { [self] in
+            try await !collect(client.query("SELECT 1 FROM channels WHERE id = \(id)", logger: logger).decode(Int.self)).isEmpty
+        }
     }
 
     public func createChannel(_ id: String, by user: UserId) async throws -> Bool {
-        try await !collect(
-            client.query(
-                "INSERT INTO channels (id, created_by, created_at) VALUES (\(id), \(user.rawValue), \(now())) ON CONFLICT DO NOTHING RETURNING 1",
-                logger: logger
-            ).decode(Int.self)
-        ).isEmpty
+        try await bounded { [self] in
+            try await !collect(
+                client.query(
+                    "INSERT INTO channels (id, created_by, created_at) VALUES (\(id), \(user.rawValue), \(now())) ON CONFLICT DO NOTHING RETURNING 1",
+                    logger: logger
+                ).decode(Int.self)
+            ).isEmpty
+        }
     }
 
     // MARK: Messages
 
     public func append(text: String, from sender: UserId, to channelId: String) async throws -> Message {
-        let timestamp = now()
-        let ids = try await collect(
-            client.query(
-                "INSERT INTO messages (channel_id, sender_id, text, created_at) VALUES (\(channelId), \(sender.rawValue), \(text), \(timestamp)) RETURNING id",
-                logger: logger
-            ).decode(Int64.self))
-        guard let id = ids.first else { throw ChatStoreError.noRowId }
-        return Message(id: String(id), text: text, senderId: sender, timestamp: timestamp, channelId: channelId)
+        try await bounded { [self] in
+            let timestamp = now()
+            let ids = try await collect(
+                client.query(
+                    "INSERT INTO messages (channel_id, sender_id, text, created_at) VALUES (\(channelId), \(sender.rawValue), \(text), \(timestamp)) RETURNING id",
+                    logger: logger
+                ).decode(Int64.self))
+            guard let id = ids.first else { throw ChatStoreError.noRowId }
+            return Message(id: String(id), text: text, senderId: sender, timestamp: timestamp, channelId: channelId)
+        }
     }
 
     public func history(channelId: String, before: Int?, limit: Int) async throws -> [Message] {
-        let rows = try await collect(
-            client.query(
-                """
-                SELECT id, sender_id, text, created_at FROM messages WHERE channel_id = \(channelId) AND id < \(Int64(before ?? Int.max))
-                ORDER BY id DESC LIMIT \(Int64(limit))
-                """,
-                logger: logger
-            ).decode((Int64, String, String, Int64).self))
-        return rows.reversed().map { id, sender, text, timestamp in
-            Message(id: String(id), text: text, senderId: UserId(rawValue: sender), timestamp: Int(timestamp), channelId: channelId)
+        try await bounded { [self] in
+            let rows = try await collect(
+                client.query(
+                    """
+                    SELECT id, sender_id, text, created_at FROM messages WHERE channel_id = \(channelId) AND id < \(Int64(before ?? Int.max))
+                    ORDER BY id DESC LIMIT \(Int64(limit))
+                    """,
+                    logger: logger
+                ).decode((Int64, String, String, Int64).self))
+            return rows.reversed().map { id, sender, text, timestamp in
+                Message(id: String(id), text: text, senderId: UserId(rawValue: sender), timestamp: Int(timestamp), channelId: channelId)
+            }
         }
     }
 
     public func channel(ofMessage id: Int) async throws -> String? {
-        try await collect(client.query("SELECT channel_id FROM messages WHERE id = \(Int64(id))", logger: logger).decode(String.self)).first
+        try await bounded { [self] in
+            try await collect(client.query("SELECT channel_id FROM messages WHERE id = \(Int64(id))", logger: logger).decode(String.self)).first
+        }
     }
 
     // MARK: Read markers
 
     public func markRead(user: UserId, channelId: String, messageId: Int) async throws {
-        try await client.query(
-            """
-            INSERT INTO read_markers (user_id, channel_id, last_read_id) VALUES (\(user.rawValue), \(channelId), \(Int64(messageId)))
-            ON CONFLICT (user_id, channel_id) DO UPDATE SET last_read_id = GREATEST(read_markers.last_read_id, excluded.last_read_id)
-            """,
-            logger: logger)
+        try await bounded { [self] in
+            _ = try await client.query(
+                """
+                INSERT INTO read_markers (user_id, channel_id, last_read_id) VALUES (\(user.rawValue), \(channelId), \(Int64(messageId)))
+                ON CONFLICT (user_id, channel_id) DO UPDATE SET last_read_id = GREATEST(read_markers.last_read_id, excluded.last_read_id)
+                """,
+                logger: logger)
+        }
     }
 
     public func channelStates(for user: UserId) async throws -> [ChannelState] {
-        let rows = try await collect(
-            client.query(
-                """
-                SELECT c.id, COALESCE(r.last_read_id, 0),
-                    (SELECT COUNT(*) FROM messages m WHERE m.channel_id = c.id AND m.id > COALESCE(r.last_read_id, 0) AND m.sender_id != \(user.rawValue))
-                FROM channels c LEFT JOIN read_markers r ON r.channel_id = c.id AND r.user_id = \(user.rawValue)
-                ORDER BY c.created_at, c.id
-                """,
-                logger: logger
-            ).decode((String, Int64, Int64).self))
-        return rows.map { id, lastRead, unread in ChannelState(id: id, unread: Int(unread), lastReadId: String(lastRead)) }
+        try await bounded { [self] in
+            let rows = try await collect(
+                client.query(
+                    """
+                    SELECT c.id, COALESCE(r.last_read_id, 0),
+                        (SELECT COUNT(*) FROM messages m WHERE m.channel_id = c.id AND m.id > COALESCE(r.last_read_id, 0) AND m.sender_id != \(user.rawValue))
+                    FROM channels c LEFT JOIN read_markers r ON r.channel_id = c.id AND r.user_id = \(user.rawValue)
+                    ORDER BY c.created_at, c.id
+                    """,
+                    logger: logger
+                ).decode((String, Int64, Int64).self))
+            return rows.map { id, lastRead, unread in ChannelState(id: id, unread: Int(unread), lastReadId: String(lastRead)) }
+        }
+    }
+
+    /// Runs one operation of the store within ``queryTimeout``: a query that PostgreSQL never answers, or that
+    /// postgres-nio loses (``withPostgresDeadline(_:_:)``), fails the request instead of holding it forever.
+    private func bounded<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        try await withPostgresDeadline(queryTimeout, operation)
     }
 
     private func collect<Rows: AsyncSequence>(_ rows: Rows) async throws -> [Rows.Element] {

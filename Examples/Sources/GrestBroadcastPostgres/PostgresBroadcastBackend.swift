@@ -32,6 +32,9 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
         public var reconnectMaxDelay: Duration = .seconds(2)
         /// How long a publish retries on a lost connection before it throws.
         public var publishRetryWindow: Duration = .seconds(5)
+        /// How long one publish attempt may wait for PostgreSQL before it counts as failed (and is retried within
+        /// `publishRetryWindow`).
+        public var queryTimeout: Duration = .seconds(2)
         /// After a reconnect, rows from `highest seen seq - catchUpSlack` on are read again.
         public var catchUpSlack = 1_024
         /// Rows older than this are deleted.
@@ -124,7 +127,10 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
         var delay = configuration.reconnectInitialDelay
         while true {
             do {
-                try await client.query(query, logger: logger)
+                // Bounded: a query postgres-nio loses on a connection that closed meanwhile is retried like a failed one.
+                try await withPostgresDeadline(configuration.queryTimeout) { [client, logger, query] in
+                    _ = try await client.query(query, logger: logger)
+                }
                 break
             } catch {
                 // A retry may insert the row twice (the first commit's answer lost): same id, dropped by the reader.
