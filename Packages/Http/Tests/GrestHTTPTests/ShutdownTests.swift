@@ -3,6 +3,7 @@ import GrestSchema
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// A handler the test holds: it reports that it started, then waits until the test releases it.
@@ -112,6 +113,33 @@ struct ShutdownTests {
         #expect(await busy.waitForClose())
         await server.shutdown()  // idempotent
         held.release()
+    }
+
+    /// A hosted task that ignores cancellation too (it awaits something that never ends, as a query a database client
+    /// lost does) gets `shutdownCancellationGrace` after the deadline, then is left behind: shutdown returns. (Before,
+    /// shutdown waited for it forever.)
+    @Test func aHostedTaskThatIgnoresCancellationDoesNotHoldTheShutdown() async throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.shutdownTimeout = .milliseconds(200)
+        configuration.shutdownCancellationGrace = .milliseconds(300)
+        let server = HTTPServer(configuration: configuration)
+        try await server.start()
+        let parked = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
+        let isHosted = server.addHostedTask {
+            await withCheckedContinuation { continuation in
+                parked.withLock { $0 = continuation }
+                startedContinuation.yield()
+            }
+        }
+        #expect(isHosted)
+        var iterator = started.makeAsyncIterator()
+        await iterator.next()
+        let begun = ContinuousClock.now
+        await server.shutdown()
+        let took = ContinuousClock.now - begun
+        #expect(took >= .milliseconds(500) && took < .seconds(5), "shutdown took \(took)")
+        parked.withLock { $0.take() }?.resume()  // the task ends now; nothing waits for it any more
     }
 
     @Test func aServerDroppedWithoutShutdownDoesNotCrashAndStopsListening() async throws {

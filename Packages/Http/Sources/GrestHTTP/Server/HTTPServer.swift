@@ -244,14 +244,17 @@ public final class HTTPServer: Sendable {
             core.connections.closeAll()
         }
         // Every connection is closed now, so hosted handlers are returning: wait for them until the deadline, then
-        // cancel the rest and wait for them to stop.
+        // cancel the rest and give them `shutdownCancellationGrace` to stop. A handler that ignores cancellation too
+        // (awaiting something that never ends) is left behind rather than holding the shutdown forever.
         core.hostedTasks.finish()
-        await Self.race(until: deadline) {
-            await core.hostedTasks.wait()
-        } then: { isInTime in
-            // Awaiting the tree is not cancellable: at the deadline cancel the tree itself; the race then waits for
-            // the handlers to stop.
-            if !isInTime { core.hostedTasks.cancel() }
+        if await !core.hostedTasks.wait(until: deadline) {
+            core.hostedTasks.cancel()
+            let grace = ContinuousClock.now + .nanoseconds(configuration.shutdownCancellationGrace.nanoseconds)
+            if await !core.hostedTasks.wait(until: grace) {
+                logger.error(
+                    "[GrestHTTP] hosted tasks still running after cancellation; shutdown goes on without them",
+                    metadata: ["grace": "\(configuration.shutdownCancellationGrace)"])
+            }
         }
         state.withLock { $0.phase = .stopped }
         logger.info("HTTP server stopped")
@@ -280,8 +283,9 @@ public final class HTTPServer: Sendable {
 
     /// Runs `operation` as a child of the server's task tree, for work that lives as long as a hosted connection
     /// (GrestWebSocket runs each socket's handler here). ``shutdown()`` waits for every such task: until its deadline,
-    /// then it cancels the rest and waits for them to return, so `operation` must return once its connection has
-    /// closed or its task is cancelled.
+    /// then it cancels the rest and waits ``HTTPServerConfiguration/shutdownCancellationGrace`` for them to return, so
+    /// `operation` must return once its connection has closed or its task is cancelled. One that still runs then is
+    /// logged and no longer waited for.
     /// - Returns: `false`, running nothing, when the server is not running (not started yet, or shutting down).
     @discardableResult
     public func addHostedTask(_ operation: @escaping @Sendable () async -> Void) -> Bool {

@@ -11,6 +11,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var limits: Limits = .init()
     /// How long shutdown waits for in-flight requests before closing their connections.
     public var shutdownTimeout: TimeAmount = .seconds(10)
+    /// How long shutdown waits, after `shutdownTimeout`, for the hosted tasks it cancelled (``HTTPServer/addHostedTask(_:)``)
+    /// to return. One that has not by then is logged and left running: it cannot hold the shutdown forever.
+    public var shutdownCancellationGrace: TimeAmount = .seconds(2)
     /// Where metrics go; `nil` = the process-wide `MetricsSystem` factory.
     public var metricsFactory: (any MetricsFactory)?
 
