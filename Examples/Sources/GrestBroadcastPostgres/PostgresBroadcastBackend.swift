@@ -35,6 +35,9 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
         /// How long one publish attempt may wait for PostgreSQL before it counts as failed (and is retried within
         /// `publishRetryWindow`).
         public var queryTimeout: Duration = .seconds(2)
+        /// How long the listener's reads (the catch-up after a reconnect, a row notified by `seq`) may wait for
+        /// PostgreSQL before the listener drops its connection and reconnects.
+        public var readTimeout: Duration = .seconds(10)
         /// After a reconnect, rows from `highest seen seq - catchUpSlack` on are read again.
         public var catchUpSlack = 1_024
         /// Rows older than this are deleted.
@@ -197,7 +200,9 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
 
     /// Delivers the message of one notification (reading its row when it came by `seq` only); its `seq`, or `nil` when
     /// the notification does not parse.
-    private func handle(_ text: String, on connection: PostgresConnection, deliver: (BroadcastMessage) -> Void) async throws -> Int64? {
+    private func handle(
+        _ text: String, on connection: PostgresConnection, deliver: @escaping @Sendable (BroadcastMessage) -> Void
+    ) async throws -> Int64? {
         let parts = text.split(separator: "\n", maxSplits: 5, omittingEmptySubsequences: false)
         guard let seq = parts.first.flatMap({ Int64($0) }) else {
             logger.warning("broadcast: skipped a notification that does not parse", metadata: ["payload": "\(text.prefix(200))"])
@@ -219,9 +224,19 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
         return seq
     }
 
-    /// Delivers the rows with `after < seq <= through`, in `seq` order; how many, and the last `seq`.
+    /// Delivers the rows with `after < seq <= through`, in `seq` order; how many, and the last `seq`. Bounded by
+    /// `readTimeout`: a read that postgres-nio lost (``withPostgresDeadline(_:_:)``) throws, and the listener reconnects
+    /// instead of waiting forever.
     private func readRows(
-        after: Int64, through: Int64 = .max, on connection: PostgresConnection, deliver: (BroadcastMessage) -> Void
+        after: Int64, through: Int64 = .max, on connection: PostgresConnection, deliver: @escaping @Sendable (BroadcastMessage) -> Void
+    ) async throws -> (count: Int, last: Int64?) {
+        try await withPostgresDeadline(configuration.readTimeout) { [self] in
+            try await readRowsNow(after: after, through: through, on: connection, deliver: deliver)
+        }
+    }
+
+    private func readRowsNow(
+        after: Int64, through: Int64, on connection: PostgresConnection, deliver: @escaping @Sendable (BroadcastMessage) -> Void
     ) async throws -> (count: Int, last: Int64?) {
         var query = PostgresQuery(
             unsafeSQL: "SELECT seq, id, topic, route, excluding, payload FROM \(configuration.table) WHERE seq > $1 AND seq <= $2 ORDER BY seq")
@@ -283,9 +298,11 @@ public final class PostgresBroadcastBackend: BroadcastBackend {
     }
 
     private func maxSeq(on connection: PostgresConnection) async throws -> Int64 {
-        let query = PostgresQuery(unsafeSQL: "SELECT COALESCE(MAX(seq), 0) FROM \(configuration.table)")
-        for try await seq in try await connection.query(query, logger: logger).decode(Int64.self) { return seq }
-        return 0
+        try await withPostgresDeadline(configuration.readTimeout) { [configuration, logger] in
+            let query = PostgresQuery(unsafeSQL: "SELECT COALESCE(MAX(seq), 0) FROM \(configuration.table)")
+            for try await seq in try await connection.query(query, logger: logger).decode(Int64.self) { return seq }
+            return 0
+        }
     }
 
     static func isIdentifier(_ name: String) -> Bool {

@@ -58,7 +58,8 @@ final class PostgresServer: Sendable {
 
     /// `pg_ctl start`, waiting until it accepts connections.
     func startServer() async throws {
-        try await script("pg_run", [folder + "/data", folder, "\(port)", folder + "/log", "fsync=off", "synchronous_commit=off", "full_page_writes=off"])
+        try await script(
+            "pg_run", [folder + "/data", folder, "\(port)", folder + "/log", "fsync=off", "synchronous_commit=off", "full_page_writes=off"])
     }
 
     /// `pg_ctl stop -m fast`: connections are dropped, the data stays.
@@ -74,7 +75,8 @@ final class PostgresServer: Sendable {
 
     /// Runs `psql -c sql` against the server.
     func psql(_ sql: String) async throws {
-        try await run(binaries + "/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        try await run(
+            binaries + "/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
     }
 
     /// Runs `function` of `Scripts/postgres.sh` with `arguments` (it switches to the `postgres` user itself).
