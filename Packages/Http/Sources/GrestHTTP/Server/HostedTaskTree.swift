@@ -9,7 +9,8 @@ final class HostedTaskTree: Sendable {
     private let ended: Ended
 
     /// Starts the root task. `HTTPServer.start()` returns while the server serves, so nothing structured above it can
-    /// own the tree: the root is the one unstructured task, and ``HTTPServer/shutdown()`` ends and awaits it.
+    /// own the tree: the root is the one unstructured task. ``HTTPServer/shutdown()`` ends it and waits for it, up to its
+    /// deadline and then the cancellation grace (``wait(until:)``).
     init() {
         let (stream, jobs) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
         let ended = Ended()
