@@ -19,67 +19,58 @@ public func withPostgresDeadline<Result: Sendable>(
     _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
     let race = DeadlineRace<Result>()
-    let work = Task {
-        do {
-            race.finish(.success(try await operation()))
-        } catch {
-            race.finish(.failure(error))
-        }
-    }
-    let timer = Task {
-        guard (try? await Task.sleep(for: timeout)) != nil else { return }
-        race.finish(.failure(PostgresDeadlineExceeded(timeout: timeout)))
-        work.cancel()
-    }
-    defer { timer.cancel() }
     return try await withTaskCancellationHandler {
-        try await withCheckedThrowingContinuation { continuation in race.wait(continuation) }
+        try await withCheckedThrowingContinuation { continuation in race.start(continuation, timeout: timeout, operation) }
     } onCancel: {
         race.finish(.failure(CancellationError()))
-        work.cancel()
     }
 }
 
-/// The first outcome of a ``withPostgresDeadline(_:_:)`` race, handed to the one waiter whichever comes first.
+/// One ``withPostgresDeadline(_:_:)`` race: the call and its timer, and the waiter that the first outcome resumes.
 private final class DeadlineRace<Value: Sendable>: Sendable {
-    private enum State {
-        case running
-        case waiting(CheckedContinuation<Value, any Error>)
-        case finished(Result<Value, any Error>)
-        case delivered
+    private struct State {
+        var waiter: CheckedContinuation<Value, any Error>?
+        var tasks: [Task<Void, Never>] = []
     }
 
-    private let state = Mutex(State.running)
+    private let state = Mutex(State())
 
-    func wait(_ continuation: CheckedContinuation<Value, any Error>) {
-        let outcome: Result<Value, any Error>? = state.withLock { state in
-            switch state {
-            case .running:
-                state = .waiting(continuation)
-                return nil
-            case .finished(let outcome):
-                state = .delivered
-                return outcome
-            case .waiting, .delivered:
-                preconditionFailure("one waiter per race")
+    /// Installs the waiter, then starts the call and the timer. A cancellation that came before the waiter was there
+    /// (`onCancel` found nobody to resume) is seen here.
+    func start(_ waiter: CheckedContinuation<Value, any Error>, timeout: Duration, _ operation: @escaping @Sendable () async throws -> Value) {
+        state.withLock { $0.waiter = waiter }
+        let work = Task {
+            do {
+                self.finish(.success(try await operation()))
+            } catch {
+                self.finish(.failure(error))
             }
         }
-        if let outcome { continuation.resume(with: outcome) }
+        let timer = Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            self.finish(.failure(PostgresDeadlineExceeded(timeout: timeout)))
+        }
+        let isOver = state.withLock { state in
+            guard state.waiter != nil else { return true }
+            state.tasks = [work, timer]
+            return false
+        }
+        if isOver {
+            work.cancel()
+            timer.cancel()
+        } else if Task.isCancelled {
+            finish(.failure(CancellationError()))
+        }
     }
 
+    /// Resumes the waiter with `outcome` and cancels the call and the timer (the call in case it observes
+    /// cancellation; one that does not is left behind); later outcomes find no waiter.
     func finish(_ outcome: Result<Value, any Error>) {
-        let waiter: CheckedContinuation<Value, any Error>? = state.withLock { state in
-            switch state {
-            case .running:
-                state = .finished(outcome)
-                return nil
-            case .waiting(let continuation):
-                state = .delivered
-                return continuation
-            case .finished, .delivered:
-                return nil  // a later outcome loses
-            }
+        let (waiter, tasks) = state.withLock { state in
+            defer { state = State() }
+            return (state.waiter, state.tasks)
         }
+        for task in tasks { task.cancel() }
         waiter?.resume(with: outcome)
     }
 }
